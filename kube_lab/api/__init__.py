@@ -1,0 +1,1 @@
+"""API machinery: kinds registry, errors, defaulting, validation, selectors, quantities, patches."""

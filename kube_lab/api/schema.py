@@ -1,0 +1,136 @@
+"""Strict field validation: which fields of a request body the API server does not know.
+
+With ``fieldValidation=Strict`` (what kubectl asks for by default) the API server decodes the body
+with sigs.k8s.io/json's strict mode and, if any key has no matching Go struct field, rejects the
+request with 400 BadRequest::
+
+    Deployment in version "v1" cannot be handled as a Deployment: strict decoding error:
+    unknown field "spec.template.spec.containers[0].imagee", unknown field "spec.foo"
+
+How the decoder names an unknown field (vendor/sigs.k8s.io/json, decode.go + kubernetes_patch.go):
+the path of the enclosing value — struct fields joined with ``.``, slice elements as ``[i]``, map
+values as ``.key`` — then ``.`` and the unknown key (just the key at the top level).  Errors are
+collected in the order the decoder meets them, exact duplicates are dropped and at most 100 are
+kept.  Real kubectl sends JSON whose object keys are sorted (it re-marshals an unstructured map), so
+callers that want kubectl's order should hand in a key-sorted object; this module reports the order
+of the dict it is given.
+
+Free-form values (``RawExtension``, ``FieldsV1``), IntOrString, Quantity and Time have their own
+decoders and are never looked into.  The field tables live in the generated module
+:mod:`kube_lab.api.schema_data`, loaded on first use.
+"""
+from __future__ import annotations
+
+from . import errors
+
+MAX_ERRORS = 100  # sigs.k8s.io/json keeps at most this many strict errors
+
+_LEAF = None
+_LIST = 1
+_MAP = 2
+
+# Compiled schema: type name -> {json field: node}.  A node is None (nothing to look into), a
+# dict (a struct's field table), or (_LIST | _MAP, node).
+_types: dict[str, dict] | None = None
+_roots: dict[str, dict] | None = None
+
+
+def _load() -> tuple[dict[str, dict], dict[str, dict]]:
+    global _types, _roots
+    if _roots is None:
+        from . import schema_data
+
+        raw = schema_data.TYPES
+        tables: dict[str, dict] = {name: {} for name in raw}
+
+        def node(spec: str):
+            if spec.startswith("list["):
+                inner = node(spec[5:-1])
+                return None if inner is None else (_LIST, inner)
+            if spec.startswith("map[string]"):
+                inner = node(spec[11:])
+                return None if inner is None else (_MAP, inner)
+            return tables.get(spec)  # a struct's table, or None for a primitive
+
+        for name, fields in raw.items():
+            table = tables[name]
+            for field, spec in fields.items():
+                table[field] = node(spec)
+        _types = tables
+        _roots = {key: tables[name] for key, name in schema_data.ROOTS.items()}
+    return _types, _roots  # type: ignore[return-value]
+
+
+def known_kind(kind_key: str) -> bool:
+    """Whether the schema covers ``kind_key`` (``apps/v1/Deployment``)."""
+    return kind_key in _load()[1]
+
+
+def fields(type_name: str) -> frozenset[str]:
+    """The JSON field names of a schema type (``V1Container``); empty for an unknown name."""
+    return frozenset(_load()[0].get(type_name, ()))
+
+
+def unknown_fields(kind_key: str, obj: dict) -> list[str]:
+    """Paths of the fields of ``obj`` that strict decoding would reject, in decoding order.
+
+    ``kind_key`` is a registry key such as ``apps/v1/Deployment``; kinds outside the schema give
+    ``[]``.  Values of the wrong shape (a string where an object belongs …) are not looked into:
+    they are a decoding error of their own, not an unknown field.
+    """
+    roots = _load()[1]
+    table = roots.get(kind_key)
+    if table is None or type(obj) is not dict:
+        return []
+    found: list[str] = []
+    _walk_struct(obj, table, "", found)
+    if len(found) > 1:  # drop exact repeats, keep the first of each
+        found = list(dict.fromkeys(found))
+    return found[:MAX_ERRORS]
+
+
+def _walk_struct(value: dict, table: dict, path: str, found: list[str]) -> None:
+    for key, child in value.items():
+        try:
+            sub = table[key]
+        except (KeyError, TypeError):
+            found.append(f"{path}.{key}" if path else str(key))
+            continue
+        if sub is None or child is None:
+            continue
+        _walk(child, sub, f"{path}.{key}" if path else key, found)
+
+
+def _walk(value, node, path: str, found: list[str]) -> None:
+    if type(node) is dict:
+        if type(value) is dict:
+            _walk_struct(value, node, path, found)
+        return
+    kind, inner = node
+    if kind == _LIST:
+        if type(value) is list:
+            for i, item in enumerate(value):
+                if item is not None:
+                    _walk(item, inner, f"{path}[{i}]", found)
+    elif type(value) is dict:
+        for key, item in value.items():
+            if item is not None:
+                _walk(item, inner, f"{path}.{key}", found)
+
+
+def strict_error_message(kind: str, version: str, paths: list[str]) -> str:
+    """The message of :func:`strict_error` (``runtime.NewStrictDecodingError`` wrapped by the
+    handlers' ``transformDecodeError``)."""
+    version = version.rpartition("/")[2]
+    causes = ", ".join(f"unknown field {errors.go_quote(p)}" for p in paths)
+    return (f"{kind} in version {errors.go_quote(version)} cannot be handled as a {kind}: "
+            f"strict decoding error: {causes}")
+
+
+def strict_error(kind: str, version: str, paths: list[str]) -> errors.StatusError:
+    """The 400 BadRequest a Strict create/update gets for unknown fields.
+
+    ``version`` is the version of the body's apiVersion (``v1`` for ``apps/v1``; a group prefix is
+    dropped).  The Status has no details, as ``errors.NewBadRequest`` builds it.
+    """
+    return errors.bad_request(strict_error_message(kind, version, paths))

@@ -1,0 +1,258 @@
+"""A whole Kubernetes cluster on one virtual clock.
+
+``Cluster(nodes=3, seed=0)`` assembles what ``kind create cluster`` gives you — etcd, the API
+server, the controller manager and one control-plane node plus ``nodes`` workers — and runs it on
+a deterministic event loop.  Nothing happens until virtual time moves: call :meth:`Cluster.run`,
+:meth:`Cluster.run_until` or :meth:`Cluster.settle`.
+
+The same seed gives the same names, uids, IPs and timestamps on every run and every machine.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from typing import Any, Callable, Iterable
+
+import yaml
+
+from .api import errors
+from .api.meta import DEFAULT_EPOCH, deep_copy
+from .api.registry import NoKindMatchError, ResourceInfo
+from .client import Client
+from .controlplane.apiserver import APIServer
+from .controlplane.controllers.manager import ControllerManager
+from .controlplane.etcd import Etcd
+from .node import registration
+from .sim import Loop, RandomStreams, Trace
+from .sim.loop import SettleTimeout
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+class ApplyError(Exception):
+    """``kubectl apply`` failed for one or more documents; ``str()`` is what kubectl prints on
+    stderr, ``.results`` what it printed on stdout for the documents that succeeded."""
+
+    def __init__(self, messages: list[str], results: list[str]):
+        super().__init__("\n".join(messages))
+        self.messages = messages
+        self.results = results
+
+
+class Cluster:
+    """A kind-like cluster: control plane plus ``nodes`` worker nodes, all simulated.
+
+    Options: ``name`` (cluster name, "kind"), ``node_cpu`` ("4"), ``node_memory_ki``,
+    ``start_time`` (Unix seconds that virtual time 0 maps to), ``trace`` (record API requests,
+    True), ``trace_limit``.
+    """
+
+    def __init__(self, nodes: int = 3, seed: int = 0, *, name: str = "kind", node_cpu: str = "4",
+                 node_memory_ki: int = 8 * 1024 * 1024, start_time: float | None = None,
+                 trace: bool = True, trace_limit: int | None = None):
+        if nodes < 0:
+            raise ValueError("nodes must be >= 0")
+        self.name = name
+        self.seed = seed
+        self.loop = Loop()
+        self.random = RandomStreams(seed)
+        self.trace = Trace(enabled=trace, limit=trace_limit)
+        self.etcd = Etcd()
+        self.apiserver = APIServer(self.loop, self.etcd, self.random, self.trace,
+                                   epoch=DEFAULT_EPOCH if start_time is None else start_time)
+        self._user = Client(self.apiserver, "user")
+        self._bootstrap()
+        self.controller_manager = ControllerManager(self.apiserver, ca_pem=self._ca_pem())
+        self.controller_manager.start()
+        self._register_nodes(nodes, node_cpu, node_memory_ki)
+        self.settle()
+
+    # ---------------------------------------------------------------------------------------
+    # start-up
+    def _bootstrap(self) -> None:
+        """What kube-apiserver's post-start hooks create: the system namespaces, the system
+        priority classes and the ``kubernetes`` Service."""
+        api = Client(self.apiserver, "kube-apiserver")
+        for ns in SYSTEM_NAMESPACES:
+            api.create("namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+        for pc_name, value, desc in (
+            ("system-node-critical", 2000001000, "Used for system critical pods that must not be moved from their current node."),
+            ("system-cluster-critical", 2000000000, "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."),
+        ):
+            api.create("priorityclasses", {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass",
+                                           "metadata": {"name": pc_name}, "value": value, "description": desc})
+        api.create("services", {
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "kubernetes", "namespace": "default",
+                         "labels": {"component": "apiserver", "provider": "kubernetes"}},
+            "spec": {"clusterIP": "10.96.0.1", "clusterIPs": ["10.96.0.1"],
+                     "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]},
+        }, "default")
+
+    def _ca_pem(self) -> str:
+        raw = b"".join(hashlib.sha256(f"{self.seed}:ca:{i}".encode()).digest() for i in range(24))
+        body = base64.b64encode(raw).decode()
+        lines = [body[i:i + 64] for i in range(0, len(body), 64)]
+        return "-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n"
+
+    def _register_nodes(self, workers: int, cpu: str, memory_ki: int) -> None:
+        """Each kubelet registers its Node, then posts its status."""
+        rng = self.random.stream("nodes")
+        for i, node_name in enumerate(registration.node_names(self.name, workers)):
+            kubelet = Client(self.apiserver, f"kubelet/{node_name}")
+            obj = registration.node_object(
+                node_name, control_plane=(i == 0), internal_ip=f"172.18.0.{i + 2}", cpu=cpu,
+                memory_ki=memory_ki, cluster_name=self.name,
+                system_uuid=self.random.uuid4("nodes/system-uuid"),
+                boot_id=self.random.uuid4("nodes/boot-id"), machine_id=f"{rng.getrandbits(128):032x}")
+            created = kubelet.create("nodes", obj)
+            body = deep_copy(created)
+            body["status"]["conditions"] = registration.ready_conditions(self.apiserver.timestamp())
+            kubelet.update_status("nodes", body)
+
+    # ---------------------------------------------------------------------------------------
+    # time
+    @property
+    def now(self) -> float:
+        """Virtual seconds since the cluster started."""
+        return self.loop.now
+
+    def run(self, seconds: float) -> "Cluster":
+        """Advance virtual time by ``seconds``, running everything that falls due."""
+        if seconds < 0:
+            raise ValueError("seconds must be >= 0")
+        self.loop.run(seconds)
+        return self
+
+    def run_until(self, predicate: Callable[["Cluster"], bool], timeout: float = 600.0,
+                  step: float | None = None) -> float:
+        """Advance until ``predicate(cluster)`` is true; returns the virtual time reached.
+
+        The predicate is checked after every event (or every ``step`` seconds); raises
+        ``TimeoutError`` if it is still false after ``timeout`` virtual seconds."""
+        deadline = self.loop.now + timeout
+        if predicate(self):
+            return self.loop.now
+        while True:
+            nxt = self.loop.next_time()
+            if step is not None:
+                target = min(self.loop.now + step, deadline)
+                self.loop.run_until(target)
+            elif nxt is None or nxt > deadline:
+                self.loop.run_until(deadline)
+            else:
+                self.loop.step()
+            if predicate(self):
+                return self.loop.now
+            if self.loop.now >= deadline:
+                raise TimeoutError(f"condition not met within {timeout:g}s of virtual time")
+
+    def settle(self, timeout: float = 600.0) -> float:
+        """Advance until no component has pending work; returns the virtual time reached."""
+        try:
+            return self.loop.settle(timeout)
+        except SettleTimeout as e:
+            raise TimeoutError(str(e)) from None
+
+    # ---------------------------------------------------------------------------------------
+    # objects
+    def _resource(self, resource: str) -> ResourceInfo:
+        info = self.apiserver.registry.resolve(resource)
+        if info is None:
+            raise errors.status("NotFound", f"the server doesn't have a resource type {errors.go_quote(resource)}")
+        return info
+
+    def get(self, resource: str, name: str, namespace: str = "default") -> dict:
+        """One object, as a fresh dict in the wire format (``kubectl get -o json``)."""
+        info = self._resource(resource)
+        return deep_copy(self._user.get(info.resource, name, namespace if info.namespaced else None))
+
+    def list(self, resource: str, namespace: str | None = "default", selector: str | None = None,
+             field_selector: str | None = None) -> list[dict]:
+        """The objects of a resource (``namespace=None``: all namespaces), optionally filtered by
+        a label selector such as ``"app=web,tier in (fe,be)"``."""
+        info = self._resource(resource)
+        lst = self._user.list(info.resource, namespace if info.namespaced else None,
+                              label_selector=selector, field_selector=field_selector)
+        items = [deep_copy(o) for o in lst["items"]]
+        items.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
+        return items
+
+    def create(self, obj: dict, namespace: str | None = None) -> dict:
+        """``kubectl create -f`` for one object."""
+        info = self._info_for(obj)
+        ns = namespace or obj.get("metadata", {}).get("namespace") or "default"
+        return deep_copy(self._user.create(info.resource, obj, ns if info.namespaced else None,
+                                           field_validation="Strict"))
+
+    def delete(self, resource: str, name: str, namespace: str = "default", grace_period: int | None = None,
+               propagation_policy: str | None = None) -> dict:
+        """A delete request, graceful as the API server makes it."""
+        info = self._resource(resource)
+        return deep_copy(self._user.delete(info.resource, name, namespace if info.namespaced else None,
+                                           grace_period_seconds=grace_period,
+                                           propagation_policy=propagation_policy))
+
+    def _info_for(self, obj: dict) -> ResourceInfo:
+        if not isinstance(obj, dict) or "kind" not in obj or "apiVersion" not in obj:
+            raise errors.bad_request("Object 'Kind' is missing")
+        return self.apiserver.registry.for_kind(obj["apiVersion"], obj["kind"])
+
+    def apply(self, text_or_path: str | dict | Iterable[dict], namespace: str | None = None) -> list[str]:
+        """``kubectl apply -f``: create what is missing, patch what changed (client-side apply with
+        the last-applied-configuration annotation).  Returns kubectl's output lines; raises
+        :class:`ApplyError` with kubectl's error text if any document failed (the others are
+        still applied, as kubectl does)."""
+        from .api import apply as applying
+
+        docs, source = self._documents(text_or_path)
+        results: list[str] = []
+        failures: list[str] = []
+        for doc in docs:
+            try:
+                results.append(applying.apply_object(self._user, doc, namespace, source))
+            except NoKindMatchError as e:
+                md = doc.get("metadata") or {}
+                failures.append(f"error: resource mapping not found for name: {errors.go_quote(md.get('name', ''))} "
+                                f"namespace: {errors.go_quote(md.get('namespace', '') or '')} from "
+                                f"{errors.go_quote(source)}: {e}\nensure CRDs are installed first")
+            except applying.ApplyDocumentError as e:
+                failures.append(str(e))
+        if failures:
+            raise ApplyError(failures, results)
+        return results
+
+    @staticmethod
+    def _documents(src: Any) -> tuple[list[dict], str]:
+        if isinstance(src, dict):
+            return [src], "STDIN"
+        if not isinstance(src, str):
+            return list(src), "STDIN"
+        source = "STDIN"
+        text = src
+        if "\n" not in src and os.path.exists(src):
+            source = src
+            with open(src, encoding="utf-8") as f:
+                text = f.read()
+        try:
+            loaded = [d for d in yaml.safe_load_all(text) if d is not None]
+        except yaml.YAMLError as e:
+            raise ApplyError([f"error: error parsing {source}: {e}"], []) from None
+        docs: list[dict] = []
+        for d in loaded:
+            if isinstance(d, dict) and d.get("kind") == "List" and isinstance(d.get("items"), list):
+                docs.extend(d["items"])
+            else:
+                docs.append(d)
+        return docs, source
+
+    # ---------------------------------------------------------------------------------------
+    def client(self, component: str = "user") -> Client:
+        """An API client whose requests appear in the trace under ``component``."""
+        return Client(self.apiserver, component)
+
+    def __repr__(self) -> str:
+        nodes = len(self.apiserver.storage_list("nodes"))
+        return f"<Cluster {self.name!r} seed={self.seed} nodes={nodes} t={self.now:g}s>"

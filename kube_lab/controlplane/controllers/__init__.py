@@ -1,0 +1,1 @@
+"""kube-controller-manager's controllers, each an informer → workqueue → reconcile loop."""

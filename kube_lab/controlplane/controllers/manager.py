@@ -1,0 +1,35 @@
+"""kube-controller-manager: one process running many controllers over shared informers.
+
+As the seed explains, each controller is logically a separate process; they are compiled into
+one binary and share one informer cache.  ``ControllerManager`` builds the enabled controllers,
+lets each register its handlers, then starts the shared informers.
+"""
+from __future__ import annotations
+
+from ...client import Client, InformerFactory
+from .garbagecollector import GarbageCollector
+from .namespace import NamespaceController
+from .nodelifecycle import NodeLifecycleController
+from .rootcacertpublisher import RootCACertPublisher
+from .serviceaccounts import ServiceAccountsController
+
+
+class ControllerManager:
+    def __init__(self, apiserver, ca_pem: str = ""):
+        self.client = Client(apiserver, "kube-controller-manager")
+        self.informers = InformerFactory(self.client)
+        self.controllers = {
+            "garbage-collector": GarbageCollector(self.client, self.informers),
+            "namespace": NamespaceController(self.client, self.informers),
+            "serviceaccount": ServiceAccountsController(self.client, self.informers),
+            "root-ca-certificate-publisher": RootCACertPublisher(self.client, self.informers, ca_pem),
+            "node-lifecycle": NodeLifecycleController(self.client, self.informers),
+        }
+
+    def __getitem__(self, name: str):
+        return self.controllers[name]
+
+    def start(self) -> None:
+        for c in self.controllers.values():
+            c.start()
+        self.informers.start()

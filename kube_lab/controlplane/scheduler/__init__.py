@@ -1,0 +1,1 @@
+"""kube-scheduler (built by the "Nodes and scheduling" issue)."""

@@ -1,0 +1,1 @@
+"""course (built by a later issue)."""

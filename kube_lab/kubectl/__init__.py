@@ -1,0 +1,1 @@
+"""kubectl (built by a later issue)."""

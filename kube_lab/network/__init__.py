@@ -1,0 +1,1 @@
+"""network (built by a later issue)."""

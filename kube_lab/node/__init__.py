@@ -1,0 +1,1 @@
+"""node (built by a later issue)."""

@@ -1,0 +1,1 @@
+"""viz (built by a later issue)."""
