@@ -27,7 +27,7 @@ graphviz:
 	fi
 
 lab: setup
-	$(VENV)/bin/jupyter lab $(if $(wildcard notebooks/00_welcome.ipynb),notebooks/00_welcome.ipynb,notebooks)
+	$(VENV)/bin/jupyter lab $(if $(wildcard notebooks/00_welcome.ipynb),notebooks/00_welcome.ipynb,--notebook-dir=.)
 
 test: setup
 	$(PY) -m pytest tests $(if $(NOTEBOOKS),--nbval $(NOTEBOOKS) --nbval-sanitize-with tests/nbval_sanitize.cfg)

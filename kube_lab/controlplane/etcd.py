@@ -145,6 +145,13 @@ class Etcd:
                 break
         return out
 
+    def values(self, prefix: str) -> Iterable[KeyValue]:
+        """Key-values under ``prefix`` in no particular order (no sorting: cheap for scans)."""
+        bucket = self._buckets.get(_resource_prefix(prefix))
+        if not bucket:
+            return ()
+        return [kv for k, kv in bucket.items() if k.startswith(prefix)]
+
     def count(self, prefix: str) -> int:
         return sum(1 for _ in self.range(prefix))
 

@@ -140,7 +140,8 @@ def priority(server: "APIServer", ctx: AdmissionContext) -> None:
             preemption = pc.get("preemptionPolicy") or preemption
     else:
         value = 0
-        for pc in server.storage_list("priorityclasses"):
+        for pc in sorted((pc for pc in server.storage_values("priorityclasses") if pc.get("globalDefault")),
+                         key=lambda pc: pc["metadata"]["name"]):
             if pc.get("globalDefault"):
                 value = pc.get("value", 0)
                 spec["priorityClassName"] = pc["metadata"]["name"]
