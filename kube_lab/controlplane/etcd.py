@@ -107,6 +107,7 @@ class Etcd:
         self._history_revs: list[int] = []
         self._watchers: dict[str, list[Watcher]] = {}
         self.keep_history = True
+        self.saved_at: float | None = None   # set on a store restored from a snapshot
 
     # reads ------------------------------------------------------------------------------------
     def get(self, key: str) -> KeyValue | None:
@@ -312,12 +313,15 @@ class Etcd:
             ],
         }
 
-    def snapshot_save(self, path: str) -> dict:
-        """Write the keyspace to ``path``; returns a status like ``etcdutl snapshot status``."""
+    def snapshot_save(self, path: str, saved_at: float | None = None) -> dict:
+        """Write the keyspace to ``path``; returns a status like ``etcdutl snapshot status``.
+        ``saved_at`` (Unix seconds, the cluster's virtual clock) is kept in the file's header."""
         data = self.dump()
+        header = {"format": "kube-lab-etcd-snapshot/v1"}
+        if saved_at is not None:
+            header["saved_at"] = saved_at
         with open(path, "w", encoding="utf-8") as f:
-            json.dump({"format": "kube-lab-etcd-snapshot/v1", **data}, f, sort_keys=True,
-                      separators=(",", ":"))
+            json.dump({**header, **data}, f, sort_keys=True, separators=(",", ":"))
         return {"revision": data["revision"], "total_keys": len(data["kvs"])}
 
     @classmethod
@@ -337,4 +341,5 @@ class Etcd:
             store._sorted[name] = None
         store.revision = data["revision"]
         store.compact_revision = data["revision"]
+        store.saved_at = data.get("saved_at")
         return store
