@@ -23,7 +23,7 @@ from ...api.names import generate_name
 from ...api.registry import REGISTRY, NoKindMatchError, Registry, ResourceInfo
 from ...sim import Loop, RandomStreams, Trace
 from ..etcd import Compacted, Etcd
-from . import admission
+from . import admission, services
 from .strategy import CREATE_ON_UPDATE, strategy_for
 from .watch import Handler, Watch, WatchHub
 
@@ -229,6 +229,8 @@ class APIServer:
                 md.pop("namespace", None)
             self._admit("CREATE", info, ns, md.get("name") or md.get("generateName", ""), obj, None)
             self._before_create(info, obj)
+            if info.resource == "services":
+                services.prepare_create(self, obj)
             self._validate(info, obj)
             stored = self._store_new(info, obj, dry_run)
         except errors.StatusError as e:
@@ -530,6 +532,8 @@ class APIServer:
             obj.setdefault("spec", {})["finalizers"] = finalizers or []
         else:
             strategy.prepare_for_update(obj, old)
+            if info.resource == "services":
+                services.prepare_update(self, obj, old)
         if not subresource:
             self._admit("UPDATE", info, ns, name, obj, old)
         self._validate(info, obj, old, status=(subresource == "status"))

@@ -26,8 +26,7 @@ GENERATION_RESOURCES = frozenset({
 # Resources whose PrepareForCreate clears status.
 RESET_STATUS_ON_CREATE = frozenset({
     "deployments", "replicasets", "replicationcontrollers", "statefulsets", "daemonsets", "jobs",
-    "cronjobs", "poddisruptionbudgets", "ingresses", "horizontalpodautoscalers",
-    "persistentvolumeclaims", "resourcequotas",
+    "cronjobs", "poddisruptionbudgets", "ingresses", "horizontalpodautoscalers", "resourcequotas",
 })
 # Resources whose status-update also keeps the old labels (apps strategies do this).
 STATUS_KEEPS_LABELS = frozenset({"deployments", "replicasets", "statefulsets", "daemonsets"})
@@ -84,7 +83,8 @@ class Strategy:
             if "kubernetes" not in fins:
                 spec["finalizers"] = [*fins, "kubernetes"]
             obj["status"] = {"phase": "Active"}
-        elif res == "persistentvolumes":
+        elif res in ("persistentvolumes", "persistentvolumeclaims"):
+            # status is cleared, and defaulting on the way out of storage sets phase Pending
             obj["status"] = {"phase": "Pending"}
 
     def prepare_for_update(self, new: dict, old: dict) -> None:
