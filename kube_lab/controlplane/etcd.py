@@ -19,10 +19,18 @@ from __future__ import annotations
 
 import bisect
 import json
+import os
+import weakref
 from typing import Any, Callable, Iterable
 
 PUT = "PUT"
 DELETE = "DELETE"
+_TRACKED: "weakref.WeakSet[Etcd]" = weakref.WeakSet()
+
+
+def tracked_stores() -> list["Etcd"]:
+    """Stores created with mutation tracking on (for the test suite's check)."""
+    return list(_TRACKED)
 
 
 class KeyValue:
@@ -107,6 +115,11 @@ class Etcd:
         self._history_revs: list[int] = []
         self._watchers: dict[str, list[Watcher]] = {}
         self.keep_history = True
+        # With KUBE_LAB_CHECK_IMMUTABLE=1 (set by the test suite) every stored value is
+        # fingerprinted, and verify_immutable() proves nobody changed one after it was written.
+        self._fingerprints: dict[str, str] | None = {} if os.environ.get("KUBE_LAB_CHECK_IMMUTABLE") else None
+        if self._fingerprints is not None:
+            _TRACKED.add(self)
         self.saved_at: float | None = None   # set on a store restored from a snapshot
 
     # reads ------------------------------------------------------------------------------------
@@ -216,6 +229,10 @@ class Etcd:
         else:
             kv = KeyValue(key, value, prev.create_revision, rev, prev.version + 1)
         bucket[key] = kv
+        if self._fingerprints is not None:
+            if prev is not None:
+                self._check(prev)
+            self._fingerprints[key] = repr(value)
         self._emit(WatchEvent(PUT, kv, prev), bucket_name)
         return kv
 
@@ -239,6 +256,9 @@ class Etcd:
             i = bisect.bisect_left(sorted_keys, key)
             if i < len(sorted_keys) and sorted_keys[i] == key:
                 del sorted_keys[i]
+        if self._fingerprints is not None:
+            self._check(prev)
+            del self._fingerprints[key]
         tomb = KeyValue(key, None, 0, self.revision, 0)
         self._emit(WatchEvent(DELETE, tomb, prev), bucket_name)
         return prev
@@ -258,6 +278,19 @@ class Etcd:
             for w in whole:
                 if not w.cancelled and ev.kv.key.startswith(w.prefix):
                     w.callback(ev)
+
+    def _check(self, kv: KeyValue) -> None:
+        if repr(kv.value) != self._fingerprints.get(kv.key):
+            raise AssertionError(f"stored object {kv.key} was mutated after it was written "
+                                 f"(stored objects are immutable: copy before changing)")
+
+    def verify_immutable(self) -> None:
+        """Raise if any stored value changed since it was written (needs KUBE_LAB_CHECK_IMMUTABLE)."""
+        if self._fingerprints is None:
+            return
+        for bucket in self._buckets.values():
+            for kv in bucket.values():
+                self._check(kv)
 
     # watch & compaction -----------------------------------------------------------------------
     def watch(self, prefix: str, callback: Callable[[WatchEvent], None], start_revision: int | None = None) -> Watcher:
@@ -339,6 +372,8 @@ class Etcd:
             name = _resource_prefix(kv.key)
             store._buckets.setdefault(name, {})[kv.key] = kv
             store._sorted[name] = None
+            if store._fingerprints is not None:
+                store._fingerprints[kv.key] = repr(kv.value)
         store.revision = data["revision"]
         store.compact_revision = data["revision"]
         store.saved_at = data.get("saved_at")

@@ -96,3 +96,14 @@ def test_snapshot_restore_rejects_other_files(tmp_path):
     p.write_text('{"format": "other"}')
     with pytest.raises(ValueError):
         Etcd.snapshot_restore(str(p))
+
+
+def test_mutation_of_a_stored_object_is_detected():
+    e = Etcd()  # the test suite turns tracking on (conftest)
+    value = {"spec": {"replicas": 1}}
+    e.put("/registry/deployments/default/web", value)
+    e.verify_immutable()
+    value["spec"]["replicas"] = 2  # a component changing a shared object in place
+    with pytest.raises(AssertionError, match="mutated after it was written"):
+        e.verify_immutable()
+    value["spec"]["replicas"] = 1  # put it back so the suite-wide check passes
