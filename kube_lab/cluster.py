@@ -230,19 +230,26 @@ class Cluster:
 
         docs, source = self._documents(text_or_path)
         results: list[str] = []
-        failures: list[str] = []
+        failures: list[tuple[str, str]] = []    # (alone, line): kubectl prints one or the other
         for doc in docs:
             try:
                 results.append(applying.apply_object(self._user, doc, namespace, source))
             except NoKindMatchError as e:
                 md = doc.get("metadata") or {}
-                failures.append(f"error: resource mapping not found for name: {errors.go_quote(md.get('name', ''))} "
-                                f"namespace: {errors.go_quote(md.get('namespace', '') or '')} from "
-                                f"{errors.go_quote(source)}: {e}\nensure CRDs are installed first")
+                line = (f"resource mapping not found for name: {errors.go_quote(md.get('name', ''))} "
+                        f"namespace: {errors.go_quote(md.get('namespace', '') or '')} from "
+                        f"{errors.go_quote(source)}: {e}\nensure CRDs are installed first")
+                failures.append(("error: " + line, line))
             except applying.ApplyDocumentError as e:
-                failures.append(str(e))
+                failures.append((e.alone, e.line))
+                if e.message.startswith("error validating"):
+                    break  # schema validation ends the stream: later documents are not read
         if failures:
-            raise ApplyError(failures, results)
+            if len(failures) == 1:
+                messages = [failures[0][0]]
+            else:
+                messages = [line for _, line in failures]
+            raise ApplyError(messages, results)
         return results
 
     @staticmethod

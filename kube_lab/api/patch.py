@@ -48,6 +48,7 @@ __all__ = [
     "JSON_PATCH_MAX_COPY_BYTES",
     "json_patch", "merge_patch", "strategic_merge_patch",
     "supports_strategic_merge", "unsupported_patch_type_error", "strategic_merge_kinds",
+    "schema_for",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -917,6 +918,16 @@ def _compile(rules: dict[str, tuple[str, str]]) -> _Field:
 _SCHEMAS: dict[str, _Field] = {kind: _compile({**_under("metadata", _OBJECT_META), **rules})
                                for kind, rules in _KIND_RULES.items()}
 _FALLBACK_SCHEMA = _compile(_under("metadata", _OBJECT_META))
+
+
+def schema_for(kind_key: str) -> _Field:
+    """The struct-tag tree of ``kind_key`` (``"apps/v1/Deployment"``), for code that computes patches.
+
+    Each node has ``strategies`` (tuple of ``patchStrategy`` values), ``merge_key`` and
+    ``lookup(name)`` (a list's node describes its items); unknown fields look up as an untagged node.
+    Kinds without a table get the ObjectMeta-only tree.  Treat the result as read-only.
+    """
+    return _SCHEMAS.get(kind_key, _FALLBACK_SCHEMA)
 
 
 def supports_strategic_merge(kind_key: str) -> bool:
