@@ -24,6 +24,7 @@ from ...api.registry import REGISTRY, NoKindMatchError, Registry, ResourceInfo
 from ...sim import Loop, RandomStreams, Trace
 from ..etcd import Compacted, Etcd
 from . import admission, services
+from .allocators import ServiceAllocator
 from .strategy import CREATE_ON_UPDATE, strategy_for
 from .watch import Handler, Watch, WatchHub
 
@@ -88,6 +89,9 @@ class APIServer:
         self.warnings: list[str] = []
         self._hubs: dict[str, WatchHub] = {}
         self._name_rng = self.random.stream("apiserver/names")
+        self.service_allocator = ServiceAllocator(self.random.stream("apiserver/service-addresses"))
+        for svc in self.storage_list("services"):  # after a restore: the allocators' repair loop
+            self.service_allocator.mark_used(svc)
         self.event_ttl = event_ttl
         self.compaction_interval = compaction_interval
         self._last_compaction_candidate = 0
@@ -229,10 +233,17 @@ class APIServer:
                 md.pop("namespace", None)
             self._admit("CREATE", info, ns, md.get("name") or md.get("generateName", ""), obj, None)
             self._before_create(info, obj)
-            if info.resource == "services":
+            if info.resource == "services" and not dry_run:
                 services.prepare_create(self, obj)
-            self._validate(info, obj)
-            stored = self._store_new(info, obj, dry_run)
+                try:
+                    self._validate(info, obj)
+                    stored = self._store_new(info, obj, dry_run)
+                except errors.StatusError:
+                    self.service_allocator.release(obj)
+                    raise
+            else:
+                self._validate(info, obj)
+                stored = self._store_new(info, obj, dry_run)
         except errors.StatusError as e:
             md = body.get("metadata") if isinstance(body, dict) else None
             self._record(component, "create", info, namespace or "", (md or {}).get("name", "") if isinstance(md, dict) else "",
@@ -532,10 +543,19 @@ class APIServer:
             obj.setdefault("spec", {})["finalizers"] = finalizers or []
         else:
             strategy.prepare_for_update(obj, old)
-            if info.resource == "services":
-                services.prepare_update(self, obj, old)
         if not subresource:
             self._admit("UPDATE", info, ns, name, obj, old)
+        if info.resource == "services" and not subresource and not dry_run:
+            freed = services.prepare_update(self, obj, old)
+            try:
+                self._validate(info, obj, old)
+                out = self._store_update(info, key, obj, old, kv.mod_revision, dry_run)
+            except errors.StatusError:
+                self.service_allocator.rollback_update()
+                raise
+            for port in freed:
+                self.service_allocator.ports.release(port)
+            return out
         self._validate(info, obj, old, status=(subresource == "status"))
         return self._store_update(info, key, obj, old, kv.mod_revision, dry_run)
 
@@ -565,6 +585,8 @@ class APIServer:
             if dry_run:
                 return obj
             self.etcd.delete(key, expect_mod_revision=mod_revision)
+            if info.resource == "services":
+                self.service_allocator.release(old)
             return obj
         md["resourceVersion"] = old["metadata"]["resourceVersion"]
         if obj == old:
@@ -826,6 +848,8 @@ class APIServer:
             return new
         if not dry_run:
             self.etcd.delete(key, expect_mod_revision=kv.mod_revision)
+            if info.resource == "services":
+                self.service_allocator.release(obj)
         return obj
 
     def _delete_namespace(self, info: ResourceInfo, key: str, kv, dry_run: bool) -> dict:

@@ -19,7 +19,7 @@ def prepare_create(server, svc: dict) -> None:
         raise errors.invalid("Service", svc["metadata"].get("name", ""), errs)
 
 
-def prepare_update(server, svc: dict, old: dict) -> None:
+def prepare_update(server, svc: dict, old: dict) -> list[int]:
     """``PatchAllocatedValues``: an update that leaves out the cluster IPs or node ports keeps
     the allocated ones (``kubectl apply`` of a manifest without ``clusterIP`` must not fail)."""
     spec, old_spec = svc.setdefault("spec", {}), old.get("spec") or {}
@@ -42,3 +42,5 @@ def prepare_update(server, svc: dict, old: dict) -> None:
     errs = defaults.default_service_ip_families(svc, old)
     if errs:
         raise errors.invalid("Service", svc["metadata"].get("name", ""), errs)
+    allocator = getattr(server, "service_allocator", None)
+    return allocator.update(svc, old) if allocator is not None else []
