@@ -1,1 +1,2 @@
-"""network (built by a later issue)."""
+"""The cluster network: pod address management (host-local IPAM), and — with the service
+networking work — routing, cluster DNS and traffic."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ...client import Client, InformerFactory
 from .garbagecollector import GarbageCollector
 from .namespace import NamespaceController
+from .nodeipam import NodeIPAMController
 from .nodelifecycle import NodeLifecycleController
 from .rootcacertpublisher import RootCACertPublisher
 from .serviceaccounts import ServiceAccountsController
@@ -24,6 +25,7 @@ class ControllerManager:
             "serviceaccount": ServiceAccountsController(self.client, self.informers),
             "root-ca-certificate-publisher": RootCACertPublisher(self.client, self.informers, ca_pem),
             "node-lifecycle": NodeLifecycleController(self.client, self.informers),
+            "node-ipam": NodeIPAMController(self.client, self.informers),
         }
 
     def __getitem__(self, name: str):
