@@ -6,7 +6,6 @@ from __future__ import annotations
 import ipaddress
 
 from ...api import errors
-from ...api.meta import deep_copy
 from ...client import Controller
 
 CLUSTER_CIDR = "10.244.0.0/16"
@@ -51,12 +50,11 @@ class NodeIPAMController(Controller):
             self.recorder.event(node, "Normal", "CIDRNotAvailable",
                                 f"Node {name} status is now: CIDRNotAvailable")
             return
-        body = deep_copy(node)
-        body["spec"]["podCIDR"] = cidr
-        body["spec"]["podCIDRs"] = [cidr]
         self.used[cidr] = name
         try:
-            self.client.update("nodes", body)
+            # a patch, as upstream's PatchNodeCIDRs: no conflict with the kubelet's status writes
+            self.client.patch("nodes", name, {"spec": {"podCIDR": cidr, "podCIDRs": [cidr]}},
+                              "application/strategic-merge-patch+json")
         except errors.StatusError as e:
             del self.used[cidr]
             if e.reason == "NotFound":
