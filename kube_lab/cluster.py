@@ -68,6 +68,7 @@ class Cluster:
             self._bootstrap()
         self.controller_manager = ControllerManager(self.apiserver, ca_pem=self._ca_pem())
         self.controller_manager.start()
+        self._start_scheduler()
         if not restored:
             self._register_nodes(nodes, node_cpu, node_memory_ki)
         self.settle()
@@ -117,6 +118,10 @@ class Cluster:
         body = base64.b64encode(raw).decode()
         lines = [body[i:i + 64] for i in range(0, len(body), 64)]
         return "-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n"
+
+    def _start_scheduler(self) -> None:
+        """kube-scheduler joins with the "Nodes and scheduling" work (``self.scheduler``)."""
+        self.scheduler = None
 
     def _register_nodes(self, workers: int, cpu: str, memory_ki: int) -> None:
         """Each kubelet registers its Node, then posts its status."""
