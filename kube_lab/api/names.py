@@ -94,8 +94,8 @@ def _full(rx: re.Pattern, s: str) -> bool:
 # Checks
 
 
-def is_qualified_name(value: str) -> list[str]:
-    """``IsQualifiedName``: label keys, annotation keys, finalizers (``[prefix/]name``)."""
+def _qualified_name_msgs(value: str) -> list[str]:
+    """The messages of :func:`is_qualified_name`, computed."""
     errs: list[str] = []
     parts = value.split("/")
     if len(parts) == 1:
@@ -120,8 +120,8 @@ def is_qualified_name(value: str) -> list[str]:
     return errs
 
 
-def is_valid_label_value(value: str) -> list[str]:
-    """``IsValidLabelValue``: empty, or up to 63 characters of ``[-A-Za-z0-9_.]`` framed by alphanumerics."""
+def _label_value_msgs(value: str) -> list[str]:
+    """The messages of :func:`is_valid_label_value`, computed."""
     errs: list[str] = []
     if _blen(value) > LABEL_VALUE_MAX_LENGTH:
         errs.append(max_len_error(LABEL_VALUE_MAX_LENGTH))
@@ -130,8 +130,8 @@ def is_valid_label_value(value: str) -> list[str]:
     return errs
 
 
-def is_dns1123_label(value: str) -> list[str]:
-    """``IsDNS1123Label``: namespace names, service names (RFC 1123 label, at most 63)."""
+def _dns1123_label_msgs(value: str) -> list[str]:
+    """The messages of :func:`is_dns1123_label`, computed."""
     errs: list[str] = []
     if _blen(value) > DNS1123_LABEL_MAX_LENGTH:
         errs.append(max_len_error(DNS1123_LABEL_MAX_LENGTH))
@@ -144,8 +144,8 @@ def is_dns1123_label(value: str) -> list[str]:
     return errs
 
 
-def is_dns1123_subdomain(value: str) -> list[str]:
-    """``IsDNS1123Subdomain``: most object names (at most 253)."""
+def _dns1123_subdomain_msgs(value: str) -> list[str]:
+    """The messages of :func:`is_dns1123_subdomain`, computed."""
     errs: list[str] = []
     if _blen(value) > DNS1123_SUBDOMAIN_MAX_LENGTH:
         errs.append(max_len_error(DNS1123_SUBDOMAIN_MAX_LENGTH))
@@ -154,14 +154,98 @@ def is_dns1123_subdomain(value: str) -> list[str]:
     return errs
 
 
-def is_dns1035_label(value: str) -> list[str]:
-    """``IsDNS1035Label``: e.g. service names (must start with a letter)."""
+def _dns1035_label_msgs(value: str) -> list[str]:
+    """The messages of :func:`is_dns1035_label`, computed."""
     errs: list[str] = []
     if _blen(value) > DNS1035_LABEL_MAX_LENGTH:
         errs.append(max_len_error(DNS1035_LABEL_MAX_LENGTH))
     if not _full(_DNS1035_LABEL_RE, value):
         errs.append(regex_error(DNS1035_LABEL_ERR_MSG, DNS1035_LABEL_FMT, "my-name", "abc-123"))
     return errs
+
+
+# --------------------------------------------------------------------------------------------
+# Memoisation.  The same few strings (label keys and values, namespace names, container names,
+# well-known annotation keys) are checked over and over; each check is a pure function of the
+# string, so its messages are remembered (per check, in a bounded dict that is simply emptied
+# when it grows past _MEMO_MAX entries).  Only exact ``str`` values are remembered: anything else
+# goes through the computation as before (and fails there exactly as before).  Callers always
+# get a fresh list, so nothing they do to it can leak into the memo.
+
+_MEMO_MAX = 4096
+_memo_enabled = True
+_QN_MEMO: dict[str, tuple] = {}      # is_qualified_name
+_LV_MEMO: dict[str, tuple] = {}      # is_valid_label_value
+_L1123_MEMO: dict[str, tuple] = {}   # is_dns1123_label
+_S1123_MEMO: dict[str, tuple] = {}   # is_dns1123_subdomain
+_L1035_MEMO: dict[str, tuple] = {}   # is_dns1035_label
+_MEMOS = (_QN_MEMO, _LV_MEMO, _L1123_MEMO, _S1123_MEMO, _L1035_MEMO)
+_UNKNOWN = ("?",)                    # a truthy stand-in for "not remembered yet"
+
+
+def set_memo_enabled(enabled: bool) -> None:
+    """Use the memos of the ``is_*`` checks, or not (tests compare both ways). What they hold
+    stays true either way, so turning them off does not empty them."""
+    global _memo_enabled
+    _memo_enabled = bool(enabled)
+
+
+def clear_memo() -> None:
+    """Empty the memos of the ``is_*`` checks."""
+    for m in _MEMOS:
+        m.clear()
+
+
+def _memo(memo: dict, compute: Callable[[str], list], value: str) -> tuple:
+    """``compute(value)`` as a tuple, remembered in ``memo`` (``value`` must be an exact str)."""
+    hit = memo.get(value)
+    if hit is None:
+        if len(memo) >= _MEMO_MAX:
+            memo.clear()
+        hit = memo[value] = tuple(compute(value))
+    return hit
+
+
+def is_qualified_name(value: str) -> list[str]:
+    """``IsQualifiedName``: label keys, annotation keys, finalizers (``[prefix/]name``)."""
+    if type(value) is str and _memo_enabled:
+        return list(_memo(_QN_MEMO, _qualified_name_msgs, value))
+    return _qualified_name_msgs(value)
+
+
+def is_valid_label_value(value: str) -> list[str]:
+    """``IsValidLabelValue``: empty, or up to 63 characters of ``[-A-Za-z0-9_.]`` framed by alphanumerics."""
+    if type(value) is str and _memo_enabled:
+        return list(_memo(_LV_MEMO, _label_value_msgs, value))
+    return _label_value_msgs(value)
+
+
+def is_dns1123_label(value: str) -> list[str]:
+    """``IsDNS1123Label``: namespace names, service names (RFC 1123 label, at most 63)."""
+    if type(value) is str and _memo_enabled:
+        return list(_memo(_L1123_MEMO, _dns1123_label_msgs, value))
+    return _dns1123_label_msgs(value)
+
+
+def is_dns1123_subdomain(value: str) -> list[str]:
+    """``IsDNS1123Subdomain``: most object names (at most 253)."""
+    if type(value) is str and _memo_enabled:
+        return list(_memo(_S1123_MEMO, _dns1123_subdomain_msgs, value))
+    return _dns1123_subdomain_msgs(value)
+
+
+def is_dns1035_label(value: str) -> list[str]:
+    """``IsDNS1035Label``: e.g. service names (must start with a letter)."""
+    if type(value) is str and _memo_enabled:
+        return list(_memo(_L1035_MEMO, _dns1035_label_msgs, value))
+    return _dns1035_label_msgs(value)
+
+
+def is_valid_dns1123_subdomain(value) -> bool:
+    """True exactly when ``is_dns1123_subdomain(value)`` is empty, for a non-empty str (object
+    names: mostly unique, so this is not memoised). A match is ASCII, so its byte length is len()."""
+    return (type(value) is str and 0 < len(value) <= DNS1123_SUBDOMAIN_MAX_LENGTH
+            and _DNS1123_SUBDOMAIN_RE.fullmatch(value) is not None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -218,14 +302,15 @@ def validate_object_meta_name(meta: dict, namespaced: bool, name_fn: NameFunc = 
     name = meta.get("name") or ""
     if not name:
         errs.append(required(f"{path}.name", "name or generateName is required"))
-    else:
+    elif not (name_fn is name_is_dns_subdomain and is_valid_dns1123_subdomain(name)):
         for msg in name_fn(name, False):
             errs.append(invalid_value(f"{path}.name", name, msg))
     namespace = meta.get("namespace") or ""
     if namespaced:
         if not namespace:
             errs.append(required(f"{path}.namespace"))
-        else:
+        elif not (validate_namespace_name is name_is_dns_label and _memo_enabled and type(namespace) is str
+                  and _L1123_MEMO.get(namespace) == ()):   # (known to be a valid label)
             for msg in validate_namespace_name(namespace, False):
                 errs.append(invalid_value(f"{path}.namespace", namespace, msg))
     elif namespace:
@@ -233,11 +318,25 @@ def validate_object_meta_name(meta: dict, namespaced: bool, name_fn: NameFunc = 
     return errs
 
 
+def known_valid_labels(labels) -> bool:
+    """True when every key and value of ``labels`` is a str already known (memoised) to be valid,
+    so :func:`validate_labels` has nothing to report; False means "not known", not "invalid"."""
+    if type(labels) is not dict or not _memo_enabled:
+        return False
+    qn, lv = _QN_MEMO, _LV_MEMO
+    for key, value in labels.items():
+        if type(key) is not str or type(value) is not str or qn.get(key, _UNKNOWN) or lv.get(value, _UNKNOWN):
+            return False
+    return True
+
+
 def validate_labels(labels: dict | None, path: str = "metadata.labels") -> list[FieldError]:
     """metav1 validation ``ValidateLabels``: every error is reported at ``path`` itself.
 
     Go walks the map in random order; here keys are visited in sorted order so output is stable.
     """
+    if known_valid_labels(labels):
+        return []
     errs: list[FieldError] = []
     for key in sorted(labels or {}):
         for msg in is_qualified_name(key):
@@ -258,23 +357,29 @@ MAX_GENERATED_NAME_LENGTH = MAX_NAME_LENGTH - RANDOM_LENGTH  # 58
 ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789"  # utilrand: vowels left out to avoid forming words
 _IDX_BITS = 5
 _IDX_MASK = (1 << _IDX_BITS) - 1
-_PER_INT63 = 63 // _IDX_BITS  # 12 characters from each 63-bit draw
+_PER_INT63 = 63 // _IDX_BITS  # 12 chunks (characters, unless skipped) from each 63-bit draw
+
+# Each 10 bits of a draw hold two 5-bit chunks, low chunk first: the characters they give.
+_CHUNK_PAIRS = tuple((ALPHANUMS[v & _IDX_MASK] if (v & _IDX_MASK) < len(ALPHANUMS) else "")
+                     + (ALPHANUMS[v >> _IDX_BITS] if (v >> _IDX_BITS) < len(ALPHANUMS) else "")
+                     for v in range(1 << (2 * _IDX_BITS)))
 
 
 def random_string(n: int, rng: random.Random) -> str:
-    """``utilrand.String``: take 5-bit chunks of 63-bit draws, skipping chunks past the alphabet."""
-    out: list[str] = []
-    bits = rng.getrandbits(63)
-    remaining = _PER_INT63
+    """``utilrand.String``: take 5-bit chunks of 63-bit draws, skipping chunks past the alphabet.
+
+    Each draw yields its _PER_INT63 chunks (bits 0-59, lowest first); a new draw is taken only when
+    the characters so far are too few, exactly as upstream's loop does (the first draw is taken even
+    for ``n == 0``). The chunks are looked up two at a time in :data:`_CHUNK_PAIRS`."""
+    t = _CHUNK_PAIRS
+    b = rng.getrandbits(63)
+    out = (t[b & 1023] + t[b >> 10 & 1023] + t[b >> 20 & 1023] + t[b >> 30 & 1023] + t[b >> 40 & 1023]
+           + t[b >> 50 & 1023])
     while len(out) < n:
-        if remaining == 0:
-            bits, remaining = rng.getrandbits(63), _PER_INT63
-        idx = bits & _IDX_MASK
-        if idx < len(ALPHANUMS):
-            out.append(ALPHANUMS[idx])
-        bits >>= _IDX_BITS
-        remaining -= 1
-    return "".join(out)
+        b = rng.getrandbits(63)
+        out += (t[b & 1023] + t[b >> 10 & 1023] + t[b >> 20 & 1023] + t[b >> 30 & 1023] + t[b >> 40 & 1023]
+                + t[b >> 50 & 1023])
+    return out[:n] if n > 0 else ""
 
 
 def generate_name(base: str, rng: random.Random) -> str:

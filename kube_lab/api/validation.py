@@ -7,7 +7,10 @@ Public API:
 * :func:`validate_status` ``(kind_key, obj, old)`` — the ``/status`` subresource;
 
 both returning a list of :class:`~kube_lab.api.errors.FieldError` in upstream's order (the order
-shows in the aggregated message built by :func:`kube_lab.api.errors.invalid`).
+shows in the aggregated message built by :func:`kube_lab.api.errors.invalid`). Pods found valid
+are remembered, so that the next equal one (the pods of one ReplicaSet differ only in names) is
+accepted at once; :func:`set_cache_enabled` turns that off (and :func:`clear_caches` empties it),
+which never changes a result (see "Memo of valid pod specs" below).
 
 Sources modelled (kubernetes/kubernetes, paths as in the repository):
 
@@ -52,6 +55,7 @@ from __future__ import annotations
 import datetime as _dt
 import ipaddress
 import json
+import marshal
 import re
 from typing import Any, Callable
 
@@ -617,9 +621,11 @@ def validate_object_meta(meta: dict | None, namespaced: bool, name_fn: Callable 
     ownerReferences, finalizers, managedFields, then the Kubernetes finalizer-name rule."""
     meta = meta or {}
     errs = names.validate_object_meta_name(meta, namespaced, name_fn, path)
-    _nonneg(meta.get("generation"), path + ".generation", errs)
+    generation = meta.get("generation")
+    if generation is not None:
+        _nonneg(generation, path + ".generation", errs)
     labels = meta.get("labels")
-    if labels:
+    if labels and not names.known_valid_labels(labels):
         errs.extend(names.validate_labels(labels, path + ".labels"))
     ann = meta.get("annotations")
     if ann:
@@ -2029,8 +2035,272 @@ def _is_int32_text(s: str) -> bool:
     return -(1 << 31) <= int(s) < (1 << 31)
 
 
+# --------------------------------------------------------------------------------------------
+# Memo of valid pod specs.
+#
+# A controller stamps out pods that differ only in their names, so the same pod (spec) is validated
+# over and over. A value found *valid* is remembered, and a later value equal to it is accepted
+# without the walk. Invalid values are never remembered: anything wrong is always found by the full
+# validation, so every error, and the order of errors, is exactly as before. Three checks use it,
+# each with its own list of up to _MEMO_ENTRIES values, most recently used first: ``validate_pod_spec``
+# (per path and resource_is_pod), the spec part of pod validation ("pod", on update) and
+# ``validate_pod`` ("create": the spec together with every metadata field ``ValidatePodCreate``
+# reads except the name, which is checked on every hit; its checks depend on nothing else).
+#
+# Only a value found valid a second time is remembered (the first time, a cheap fingerprint of it
+# is noted in _SEEN): many valid values come only once (the pods of a StatefulSet differ in their
+# hostname), and remembering one costs more than validating it.
+#
+# Equality. A remembered value is a private deep copy, made with marshal, which refuses anything but
+# the builtin types (subclasses included): the copy holds exact dicts, lists, strs, ints, floats,
+# bools and None. Objects reaching validation are JSON-shaped like that (decoded, deep-copied or
+# built from literals; see ``kube_lab.api.meta.deep_copy``), and the memo relies on it: for such
+# values ``==`` is equality of JSON values (regardless of the order of an object's keys, which
+# validation does not depend on either: upstream decodes objects into structs and maps), except
+# that it does not tell ``True``, ``1`` and ``1.0`` apart (nor ``0.0`` and ``-0.0``), which
+# validation may. So each remembered value comes with a generated function checking the exact type
+# (for a float: the text) of every number and bool where the remembered value has one; ``==`` plus
+# that check is equality of typed JSON values, and equal values validate alike.
+#
+# The generated volume name. The ServiceAccount admission plugin adds a projected volume
+# ``kube-api-access-<5 random characters>`` to every pod and mounts it into every container, which
+# would make every pod spec unique. So in a remembered spec the name X of such a volume (the first
+# volume whose name matches _SA_VOLUME_RE) is replaced, at every *volume reference position*
+# holding it -- ``volumes[*].name`` and the ``name`` of ``volumeMounts``/``volumeDevices`` entries of
+# containers, init containers and ephemeral containers -- by _X, which is equal to any str matching
+# the pattern, but to the same one at all positions within one comparison. A value equal to such a
+# remembered spec is therefore the same spec with X renamed to another matching name X' at exactly
+# those positions. It validates alike, because:
+#
+# * validation looks at volume names only through the DNS-1123 label check (every name matching
+#   the pattern passes it) and through equality among reference positions (duplicate volumes,
+#   mounts and devices naming a volume);
+# * those equalities are the same for X and X': a spec is only remembered when no *other* volume
+#   reference position holds a name matching the pattern, so the other reference positions (equal
+#   in both) differ from X and from X' alike;
+# * the one other use of a volume name, the PVC name ``<pod name>-<volume name>`` of an ephemeral
+#   volume (compared with claim names elsewhere in the spec), is excluded: a spec with an ephemeral
+#   volume is never remembered (so nothing remembered depends on the pod's metadata either).
+#
+# A user volume that shares X is masked alike, so a duplicate stays a duplicate (and an invalid spec
+# is never remembered anyway). (_X keeps its binding in a module global: validation runs on the
+# simulator's one thread.)
+
+_cache_enabled = True
+_MEMO: dict[Any, list] = {}        # check -> [(remembered value, exact-number check), ...], MRU first
+_MEMO_ENTRIES = 16
+_SEEN: dict[tuple, None] = {}      # (check, fingerprint) of values found valid once
+_SEEN_MAX = 512
+_NUMBER_CHECKS: dict[str, Callable] = {}   # generated source -> compiled function
+_NUMBER_CHECKS_MAX = 256
+_SA_VOLUME_RE = re.compile(r"kube-api-access-[a-z0-9]{5}")
+_SA_VOLUME_FULLMATCH = _SA_VOLUME_RE.fullmatch
+_DNS1123_SUBDOMAIN_FULLMATCH = re.compile(names.DNS1123_SUBDOMAIN_FMT).fullmatch
+_CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+_VOLUME_REFS = ("volumeMounts", "volumeDevices")
+_bound: list = [None]              # the name _X stands for in the comparison under way
+
+
+class _GeneratedVolumeName:
+    """_X: equal to one exact str matching _SA_VOLUME_RE, the same one within one comparison."""
+    __slots__ = ()
+    __hash__ = None  # type: ignore[assignment]
+
+    def __eq__(self, other: Any) -> bool:
+        if type(other) is not str:
+            return False
+        x = _bound[0]
+        if x is None:
+            if _SA_VOLUME_FULLMATCH(other) is None:
+                return False
+            _bound[0] = other
+            return True
+        return other == x
+
+    def __repr__(self) -> str:
+        return "<kube-api-access-?????>"
+
+
+_X = _GeneratedVolumeName()
+
+
+def set_cache_enabled(enabled: bool) -> None:
+    """Use the memo of valid pod specs and the memos of name checks, or not (tests compare both
+    ways). What the memos hold stays true either way, so turning them off does not empty them."""
+    global _cache_enabled
+    _cache_enabled = bool(enabled)
+    names.set_memo_enabled(enabled)
+
+
+def clear_caches() -> None:
+    """Empty the memo of valid pod specs and the memos of name checks."""
+    _MEMO.clear()
+    _SEEN.clear()
+    names.clear_memo()
+
+
+def _remembered(check: Any, value: tuple) -> bool:
+    """Whether ``value`` equals a value remembered as valid for ``check`` (see above)."""
+    entries = _MEMO.get(check)
+    if not entries:
+        return False
+    try:
+        for i, (known, exact_numbers) in enumerate(entries):
+            _bound[0] = None
+            if known == value and exact_numbers(value):
+                if i:
+                    entries.insert(0, entries.pop(i))
+                return True
+    except Exception:  # (a value that is not JSON-shaped may fail to compare: not remembered)
+        pass
+    return False
+
+
+def _remember(check: Any, value: tuple) -> None:
+    """Note that ``value`` (``(extra, spec)``) was just found valid for ``check``: the second time,
+    remember it, unless it may not be."""
+    try:
+        # the fingerprint only decides whether to remember, so it need not be exact: marshal
+        # version 0 (no sharing or interning marks: only the value and its key order count) with
+        # the generated volume name blanked
+        fingerprint = marshal.dumps(value, 0)
+        for v in value[1].get("volumes") or ():
+            n = v.get("name")
+            if type(n) is str and _SA_VOLUME_FULLMATCH(n) is not None:
+                fingerprint = fingerprint.replace(n.encode(), b"?" * len(n))
+                break
+        seen = (check, fingerprint)
+        if seen not in _SEEN:
+            if len(_SEEN) >= _SEEN_MAX:
+                _SEEN.clear()
+            _SEEN[seen] = None
+            return
+        del _SEEN[seen]
+        known = marshal.loads(marshal.dumps(value, 0))  # a deep copy, nothing shared
+        holders = _generated_name_holders(known[1])
+        if holders is None:
+            return
+        for holder in holders:
+            holder["name"] = _X
+        exact_numbers = _exact_number_check(known)
+    except Exception:  # not JSON-shaped (unmarshallable, too deep, ...): not remembered
+        return
+    if exact_numbers is None:
+        return
+    entries = _MEMO.setdefault(check, [])
+    entries.insert(0, (known, exact_numbers))
+    del entries[_MEMO_ENTRIES:]
+
+
+def _generated_name_holders(spec: Any) -> list | None:
+    """The dicts (volumes, volume mounts and devices) whose ``name`` is the generated volume name,
+    or None when the spec must not be remembered: not the expected shape, an ephemeral volume, or a
+    second name matching the pattern at a volume reference position."""
+    if type(spec) is not dict:
+        return None
+    vols = spec.get("volumes") or []
+    if type(vols) is not list:
+        return None
+    x = None
+    holders = []
+    for v in vols:
+        if type(v) is not dict or v.get("ephemeral") is not None:
+            return None
+        n = v.get("name")
+        if type(n) is str and _SA_VOLUME_FULLMATCH(n) is not None:
+            if x is None:
+                x = n
+            elif n != x:
+                return None
+            holders.append(v)
+    if x is None:
+        return holders
+    for field in _CONTAINER_LISTS:
+        ctrs = spec.get(field) or []
+        if type(ctrs) is not list:
+            return None
+        for c in ctrs:
+            if type(c) is not dict:
+                return None
+            for ref_field in _VOLUME_REFS:
+                refs = c.get(ref_field) or []
+                if type(refs) is not list:
+                    return None
+                for r in refs:
+                    if type(r) is not dict:
+                        return None
+                    n = r.get("name")
+                    if type(n) is str and _SA_VOLUME_FULLMATCH(n) is not None:
+                        if n != x:
+                            return None
+                        holders.append(r)
+    return holders
+
+
+def _exact_number_check(known: Any) -> Callable[[Any], bool] | None:
+    """A function telling whether a value ``== known`` has, wherever ``known`` has a number or a
+    bool, one of the same type (and, for a float, the same text: ``-0.0 == 0.0``). None when
+    ``known`` is not JSON-shaped (dict keys other than str, types other than JSON's). The function
+    is generated (straight-line code is several times faster than walking a list of paths) and
+    shared by values with the same numbers at the same places."""
+    counter = [0]
+
+    def visit(node: Any, var: str) -> list[str] | None:
+        out: list[str] = []
+        is_dict = type(node) is dict
+        for k, child in node.items() if is_dict else enumerate(node):
+            if is_dict and type(k) is not str:
+                return None
+            ct = type(child)
+            if ct is str or child is None or child is _X:
+                continue
+            ref = f"{var}[{k!r}]"
+            if ct is bool:
+                out.append(f"if {ref} is not {child!r}: return False")
+            elif ct is int:
+                out.append(f"if type({ref}) is not int: return False")
+            elif ct is float:
+                out.append(f"v = {ref}")
+                out.append(f"if type(v) is not float or repr(v) != {repr(child)!r}: return False")
+            elif ct is dict or ct is list or ct is tuple:
+                counter[0] += 1
+                sub_var = f"n{counter[0]}"
+                sub = visit(child, sub_var)
+                if sub is None:
+                    return None
+                if sub:
+                    out.append(f"{sub_var} = {ref}")
+                    out.extend(sub)
+            else:
+                return None
+        return out
+
+    body = visit(known, "value")
+    if body is None:
+        return None
+    source = "\n".join(["def exact_numbers(value):", *("    " + line for line in body), "    return True"])
+    fn = _NUMBER_CHECKS.get(source)
+    if fn is None:
+        namespace: dict = {"type": type, "int": int, "float": float, "repr": repr}
+        exec(compile(source, "<validation memo>", "exec"), namespace)
+        if len(_NUMBER_CHECKS) >= _NUMBER_CHECKS_MAX:
+            _NUMBER_CHECKS.clear()
+        fn = _NUMBER_CHECKS[source] = namespace["exact_numbers"]
+    return fn
+
+
 def validate_pod_spec(spec: dict, pod_meta: dict | None, path: str, resource_is_pod: bool = False) -> list[FieldError]:
-    """``ValidatePodSpec``, in upstream's order of checks."""
+    """``ValidatePodSpec``, in upstream's order of checks (valid specs are remembered, see above)."""
+    memo = (None, spec) if _cache_enabled and type(spec) is dict else None
+    if memo is not None and _remembered((path, resource_is_pod), memo):
+        return []
+    errs = _validate_pod_spec(spec, pod_meta, path, resource_is_pod)
+    if not errs and memo is not None:
+        _remember((path, resource_is_pod), memo)
+    return errs
+
+
+def _validate_pod_spec(spec: dict, pod_meta: dict | None, path: str, resource_is_pod: bool) -> list[FieldError]:
     errs: list[FieldError] = []
     grace = spec.get("terminationGracePeriodSeconds")
     if grace is None:
@@ -2164,13 +2434,23 @@ def validate_pod_template_spec(tmpl: dict | None, path: str) -> list[FieldError]
 # Pod (ValidatePodCreate, ValidatePodUpdate, ValidatePodStatusUpdate)
 
 
-def _pod_metadata_and_spec(pod: dict) -> list[FieldError]:
+def _pod_metadata_and_spec(pod: dict, spec_memo: bool = True) -> list[FieldError]:
     """``validatePodMetadataAndSpec``."""
     meta = pod.get("metadata") or {}
     spec = pod.get("spec") or {}
     errs = validate_object_meta(meta, True)
     _pod_specific_annotations_errs(meta.get("annotations"), spec, "metadata.annotations", errs)
-    errs.extend(validate_pod_spec(spec, meta, "spec", resource_is_pod=True))
+    errs.extend(_pod_spec_errs(spec, meta, spec_memo))
+    return errs
+
+
+def _pod_spec_errs(spec: dict, meta: dict, use_memo: bool) -> list[FieldError]:
+    """The spec part of ``validatePodMetadataAndSpec``: ``ValidatePodSpec`` and the pod-only spec
+    checks after it, all functions of the spec alone (valid specs are remembered, see above)."""
+    memo = (None, spec) if use_memo and _cache_enabled and type(spec) is dict else None
+    if memo is not None and _remembered("pod", memo):
+        return []
+    errs = _validate_pod_spec(spec, meta, "spec", True)
     if not spec.get("serviceAccountName"):
         for vi, vol in enumerate(spec.get("volumes") or ()):
             proj = vol.get("projected")
@@ -2185,17 +2465,36 @@ def _pod_metadata_and_spec(pod: dict) -> list[FieldError]:
             image = ctr.get("image") or ""
             if image != image.strip():
                 errs.append(_inv(f"spec.{field_name}[{i}].image", image, "must not have leading or trailing whitespace"))
+    if not errs and memo is not None:
+        _remember("pod", memo)
     return errs
 
 
 def validate_pod(pod: dict) -> list[FieldError]:
-    """``ValidatePodCreate``."""
-    errs = _pod_metadata_and_spec(pod)
+    """``ValidatePodCreate``. A pod equal to one found valid, but for its name, is valid when its
+    name is (see the memo of valid pod specs above): the spec and every metadata field read here
+    except the name are remembered (uid, creationTimestamp etc. are not validated on create)."""
+    memo = None
+    if _cache_enabled and type(pod) is dict:
+        meta = pod.get("metadata")
+        if type(meta) is dict:
+            get = meta.get
+            memo = ((get("generateName"), get("namespace"), get("generation"), get("labels"), get("annotations"),
+                     get("ownerReferences"), get("finalizers"), get("managedFields")), pod.get("spec"))
+            if _remembered("create", memo):
+                name = get("name")
+                # == names.is_valid_dns1123_subdomain(name): the name checks find nothing
+                if (type(name) is str and 0 < len(name) <= names.DNS1123_SUBDOMAIN_MAX_LENGTH
+                        and _DNS1123_SUBDOMAIN_FULLMATCH(name) is not None):
+                    return []
+    errs = _pod_metadata_and_spec(pod, spec_memo=memo is None)   # (one memo is enough)
     spec = pod.get("spec") or {}
     if spec.get("ephemeralContainers"):
         errs.append(_fb("spec.ephemeralContainers", "cannot be set on create"))
     if spec.get("nodeName") and spec.get("schedulingGates"):
         errs.append(_fb("spec.nodeName", "cannot be set until all schedulingGates have been cleared"))
+    if not errs and memo is not None:
+        _remember("create", memo)
     return errs
 
 
@@ -5261,4 +5560,4 @@ def validate_status(kind_key: str, obj: dict, old: dict) -> list[FieldError]:
 
 
 __all__ = ["validate", "validate_status", "is_namespaced", "GoRepr", "parse_cron_standard", "spec_diff",
-           "POD_UPDATE_FORBIDDEN_MSG"]
+           "POD_UPDATE_FORBIDDEN_MSG", "set_cache_enabled", "clear_caches"]

@@ -186,3 +186,26 @@ def test_generated_names_stay_valid(base, seed):
     assert len(name) == min(len(base), 58) + 5
     assert name.startswith(base[:58])
     assert names.is_dns1123_label(name) == []  # even a base ending in "-" is fine once the suffix follows
+
+
+def _random_string_reference(n, rng):
+    """utilrand.String as a plain loop over 5-bit chunks (what random_string's table lookups do)."""
+    out = []
+    bits, remaining = rng.getrandbits(63), 12
+    while len(out) < n:
+        if remaining == 0:
+            bits, remaining = rng.getrandbits(63), 12
+        idx = bits & 31
+        if idx < len(names.ALPHANUMS):
+            out.append(names.ALPHANUMS[idx])
+        bits >>= 5
+        remaining -= 1
+    return "".join(out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2 ** 64), st.integers(-2, 40))
+def test_random_string_matches_the_chunk_loop_and_draws_alike(seed, n):
+    a, b = random.Random(seed), random.Random(seed)
+    assert [names.random_string(n, a) for _ in range(3)] == [_random_string_reference(n, b) for _ in range(3)]
+    assert a.getrandbits(64) == b.getrandbits(64)   # the same number of draws was taken
