@@ -7,25 +7,45 @@ and is several times faster than :func:`copy.deepcopy`.
 from __future__ import annotations
 
 import calendar
+import marshal
 import time as _time
 from typing import Any
+
+_dumps, _loads = marshal.dumps, marshal.loads
 
 # The instant virtual time 0 maps to (creationTimestamps are this + cluster.now).
 DEFAULT_EPOCH = calendar.timegm((2025, 1, 1, 0, 0, 0, 0, 0, 0))
 
 
 def deep_copy(obj: Any) -> Any:
-    """A copy of a JSON-shaped value (dicts, lists, scalars)."""
+    """A copy of a JSON-shaped value (dicts, lists, scalars).
+
+    ``marshal`` round-trips exactly these types in C, about twice as fast as a Python walk; a
+    value holding anything else (a YAML date, a subclass) takes the walk instead."""
+    try:
+        return _loads(_dumps(obj))
+    except ValueError:
+        return _walk_copy(obj)
+
+
+def _walk_copy(obj: Any) -> Any:
     if isinstance(obj, dict):
-        return {k: (deep_copy(v) if isinstance(v, (dict, list)) else v) for k, v in obj.items()}
+        return {k: (_walk_copy(v) if isinstance(v, (dict, list)) else v) for k, v in obj.items()}
     if isinstance(obj, list):
-        return [deep_copy(v) if isinstance(v, (dict, list)) else v for v in obj]
+        return [_walk_copy(v) if isinstance(v, (dict, list)) else v for v in obj]
     return obj
+
+
+_last_stamp: list = [None, ""]
 
 
 def rfc3339(epoch: float, seconds: float) -> str:
     """``metav1.Time`` as serialised: whole seconds, UTC, ``2025-01-01T00:00:00Z``."""
-    return _time.strftime("%Y-%m-%dT%H:%M:%SZ", _time.gmtime(int(epoch + seconds)))
+    whole = int(epoch + seconds)
+    if _last_stamp[0] != whole:  # many writes share one virtual second: format it once
+        _last_stamp[0] = whole
+        _last_stamp[1] = _time.strftime("%Y-%m-%dT%H:%M:%SZ", _time.gmtime(whole))
+    return _last_stamp[1]
 
 
 def rfc3339_micro(epoch: float, seconds: float) -> str:

@@ -28,28 +28,21 @@ class ResourceInfo:
     verbs: tuple[str, ...] = ALL_VERBS
     subresources: tuple[str, ...] = ()
     singular: str = field(default="")
+    api_version: str = field(default="", init=False, compare=False)
+    group_resource: str = field(default="", init=False, compare=False)
+    list_kind: str = field(default="", init=False, compare=False)
+    kind_key: str = field(default="", init=False, compare=False)
 
     def __post_init__(self):
         if not self.singular:
             object.__setattr__(self, "singular", self.kind.lower())
-
-    @property
-    def api_version(self) -> str:
-        return f"{self.group}/{self.version}" if self.group else self.version
-
-    @property
-    def group_resource(self) -> str:
-        """``deployments.apps`` or ``pods``, as it appears in error messages."""
-        return errors.qualified(self.resource, self.group)
-
-    @property
-    def list_kind(self) -> str:
-        return self.kind + "List"
-
-    @property
-    def kind_key(self) -> str:
-        """``apps/v1/Deployment``: the key for per-kind tables (defaults, patches …)."""
-        return f"{self.api_version}/{self.kind}"
+        api_version = f"{self.group}/{self.version}" if self.group else self.version
+        object.__setattr__(self, "api_version", api_version)
+        #: ``deployments.apps`` or ``pods``, as it appears in error messages
+        object.__setattr__(self, "group_resource", errors.qualified(self.resource, self.group))
+        object.__setattr__(self, "list_kind", self.kind + "List")
+        #: ``apps/v1/Deployment``: the key for per-kind tables (defaults, patches …)
+        object.__setattr__(self, "kind_key", f"{api_version}/{self.kind}")
 
 
 def _r(group, version, kind, resource, short=(), namespaced=True, cats=(), verbs=ALL_VERBS, sub=()):

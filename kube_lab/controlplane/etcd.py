@@ -114,6 +114,7 @@ class Etcd:
         self._history: list[WatchEvent] = []   # ordered by revision
         self._history_revs: list[int] = []
         self._watchers: dict[str, list[Watcher]] = {}
+        self._bucket_revision: dict[str, int] = {}   # bucket → revision of its last change
         self.keep_history = True
         # With KUBE_LAB_CHECK_IMMUTABLE=1 (set by the test suite) every stored value is
         # fingerprinted, and verify_immutable() proves nobody changed one after it was written.
@@ -165,6 +166,11 @@ class Etcd:
         if not bucket:
             return ()
         return [kv for k, kv in bucket.items() if k.startswith(prefix)]
+
+    def bucket_revision(self, prefix: str) -> int:
+        """The revision of the last change to any key in ``prefix``'s resource bucket (0: none);
+        lets readers cache what they derive from a small bucket."""
+        return self._bucket_revision.get(_resource_prefix(prefix), 0)
 
     def count(self, prefix: str) -> int:
         return sum(1 for _ in self.range(prefix))
@@ -229,6 +235,7 @@ class Etcd:
         else:
             kv = KeyValue(key, value, prev.create_revision, rev, prev.version + 1)
         bucket[key] = kv
+        self._bucket_revision[bucket_name] = rev
         if self._fingerprints is not None:
             if prev is not None:
                 self._check(prev)
@@ -250,6 +257,7 @@ class Etcd:
         if expect_mod_revision is not None and prev.mod_revision != expect_mod_revision:
             return None
         self.revision += 1
+        self._bucket_revision[bucket_name] = self.revision
         del bucket[key]
         sorted_keys = self._sorted.get(bucket_name)
         if sorted_keys is not None:
@@ -372,6 +380,7 @@ class Etcd:
             name = _resource_prefix(kv.key)
             store._buckets.setdefault(name, {})[kv.key] = kv
             store._sorted[name] = None
+            store._bucket_revision[name] = max(store._bucket_revision.get(name, 0), kv.mod_revision)
             if store._fingerprints is not None:
                 store._fingerprints[kv.key] = repr(kv.value)
         store.revision = data["revision"]

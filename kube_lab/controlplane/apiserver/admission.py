@@ -94,23 +94,28 @@ def service_account(server: "APIServer", ctx: AdmissionContext) -> None:
             if m.get("mountPath") == SA_MOUNT_PATH:
                 return  # the user mounted something there already
     vol_name = generate_name("kube-api-access-", server.random.stream("admission/serviceaccount"))
-    volumes.append({
-        "name": vol_name,
-        "projected": {
-            "defaultMode": 420,
-            "sources": [
-                {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
-                {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
-                {"downwardAPI": {"items": [{"path": "namespace",
-                                            "fieldRef": {"apiVersion": "v1",
-                                                         "fieldPath": "metadata.namespace"}}]}},
-            ],
-        },
-    })
+    # The projected sources are the same for every pod: one shared, never-mutated value (stored
+    # objects are immutable, so sharing identical subtrees between them is safe).
+    volumes.append({"name": vol_name, "projected": _KUBE_API_ACCESS})
+    mount = {"name": vol_name, "readOnly": True, "mountPath": SA_MOUNT_PATH}
     for key in ("initContainers", "containers"):
         for c in spec.get(key) or ():
-            c.setdefault("volumeMounts", []).append(
-                {"name": vol_name, "readOnly": True, "mountPath": SA_MOUNT_PATH})
+            mounts = c.get("volumeMounts")
+            if mounts is None:
+                c["volumeMounts"] = [dict(mount)]
+            else:
+                mounts.append(dict(mount))
+
+
+_KUBE_API_ACCESS = {
+    "defaultMode": 420,
+    "sources": [
+        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+        {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+        {"downwardAPI": {"items": [{"path": "namespace",
+                                    "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}},
+    ],
+}
 
 
 def taint_nodes_by_condition(server: "APIServer", ctx: AdmissionContext) -> None:
@@ -140,13 +145,11 @@ def priority(server: "APIServer", ctx: AdmissionContext) -> None:
             preemption = pc.get("preemptionPolicy") or preemption
     else:
         value = 0
-        for pc in sorted((pc for pc in server.storage_values("priorityclasses") if pc.get("globalDefault")),
-                         key=lambda pc: pc["metadata"]["name"]):
-            if pc.get("globalDefault"):
-                value = pc.get("value", 0)
-                spec["priorityClassName"] = pc["metadata"]["name"]
-                preemption = pc.get("preemptionPolicy") or preemption
-                break
+        pc = _global_default_priority_class(server)
+        if pc is not None:
+            value = pc.get("value", 0)
+            spec["priorityClassName"] = pc["metadata"]["name"]
+            preemption = pc.get("preemptionPolicy") or preemption
     if "priority" in spec and spec["priority"] != value:
         raise errors.forbidden("pods", ctx.obj["metadata"].get("name") or "",
                                "the integer value of priority "
@@ -155,6 +158,20 @@ def priority(server: "APIServer", ctx: AdmissionContext) -> None:
                                f"{value} from the given PriorityClass name")
     spec["priority"] = value
     spec.setdefault("preemptionPolicy", preemption)
+
+
+def _global_default_priority_class(server: "APIServer") -> dict | None:
+    """The PriorityClass marked ``globalDefault`` (first by name), cached until priority classes
+    change."""
+    rev = server.etcd.bucket_revision("/registry/priorityclasses/")
+    cached = getattr(server, "_default_pc_cache", None)
+    if cached is not None and cached[0] == rev:
+        return cached[1]
+    found = sorted((pc for pc in server.storage_values("priorityclasses") if pc.get("globalDefault")),
+                   key=lambda pc: pc["metadata"]["name"])
+    result = found[0] if found else None
+    server._default_pc_cache = (rev, result)
+    return result
 
 
 def default_toleration_seconds(server: "APIServer", ctx: AdmissionContext) -> None:

@@ -118,6 +118,10 @@ class APIServer:
             return f"/registry/{base}/{namespace}/"
         return f"/registry/{base}/"
 
+    def storage_rev(self, resource: str) -> int:
+        """Revision of the last change to a resource (for caches derived from small buckets)."""
+        return self.etcd.bucket_revision(self.prefix(self.registry.get(resource)))
+
     def storage_get(self, resource: str, namespace: str, name: str) -> dict | None:
         """Read straight from storage, as admission plugins do (no trace, no checks)."""
         kv = self.etcd.get(self.key(self.registry.get(resource), namespace, name))
