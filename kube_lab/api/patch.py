@@ -7,7 +7,8 @@ Three patch formats reach ``PATCH /…/<resource>/<name>``; each has a function 
 * ``application/merge-patch+json`` → :func:`merge_patch`, modelling the same library's ``MergePatch``;
 * ``application/strategic-merge-patch+json`` → :func:`strategic_merge_patch`, modelling
   ``k8s.io/apimachinery/pkg/util/strategicpatch`` (``StrategicMergeMapPatch``) driven by the
-  ``patchStrategy``/``patchMergeKey`` struct tags of k8s.io/api, kept here as tables.
+  ``patchStrategy``/``patchMergeKey`` struct tags of k8s.io/api, kept here as tables; the merge
+  machinery is :mod:`kube_lab.api.strategicpatch`, shared with ``kubectl apply``.
 
 (``application/apply-patch+yaml``, server-side apply, is not handled by this module.)
 
@@ -37,10 +38,10 @@ from __future__ import annotations
 
 import json
 import re
-from decimal import Decimal
 from typing import Any, Callable
 
 from kube_lab.api import errors
+from kube_lab.api.strategicpatch import SERVER_MERGE, Field, StrategicPatchError, json_kind, merge_map
 
 __all__ = [
     "JSON_PATCH", "MERGE_PATCH", "STRATEGIC_MERGE_PATCH", "APPLY_PATCH_YAML",
@@ -115,99 +116,7 @@ def unsupported_patch_type_error(kind_key: str | None = None) -> errors.StatusEr
 
 
 # --------------------------------------------------------------------------------------------
-# Go formatting used inside upstream error messages.
-
-def _go_type_name(v: Any) -> str:
-    """``reflect.TypeOf(v)`` printed with ``%s`` for a decoded JSON value."""
-    if isinstance(v, dict):
-        return "map[string]interface {}"
-    if isinstance(v, list):
-        return "[]interface {}"
-    if isinstance(v, bool):
-        return "bool"
-    if isinstance(v, int):
-        return "int64"
-    if isinstance(v, float):
-        return "float64"
-    if isinstance(v, str):
-        return "string"
-    return "%!s(<nil>)"
-
-
-def _go_float(f: float) -> str:
-    """``%v`` of a float64: strconv 'g' with the shortest digits, exponent form outside [1e-4, 1e6)."""
-    if f != f:
-        return "NaN"
-    if f in (float("inf"), float("-inf")):
-        return "+Inf" if f > 0 else "-Inf"
-    if f == 0:
-        return "-0" if str(f).startswith("-") else "0"
-    sign, digits, exp = Decimal(repr(f)).as_tuple()
-    ds = list(digits)
-    while len(ds) > 1 and ds[-1] == 0:
-        ds.pop()
-        exp += 1  # type: ignore[operator]
-    nd = len(ds)
-    dp = nd + exp  # type: ignore[operator]
-    text = "".join(str(d) for d in ds)
-    neg = "-" if sign else ""
-    x = dp - 1
-    if x < -4 or x >= 6:
-        mant = text[0] + ("." + text[1:] if nd > 1 else "")
-        return f"{neg}{mant}e{'-' if x < 0 else '+'}{abs(x):02d}"
-    if dp <= 0:
-        return f"{neg}0.{'0' * (-dp)}{text}"
-    if dp >= nd:
-        return f"{neg}{text}{'0' * (dp - nd)}"
-    return f"{neg}{text[:dp]}.{text[dp:]}"
-
-
-def _go_v(v: Any) -> str:
-    """Go's ``%v`` for decoded JSON (maps print with sorted keys)."""
-    if v is None:
-        return "<nil>"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return _go_float(v)
-    if isinstance(v, str):
-        return v
-    if isinstance(v, dict):
-        return "map[" + " ".join(f"{k}:{_go_v(v[k])}" for k in sorted(v)) + "]"
-    if isinstance(v, list):
-        return "[" + " ".join(_go_v(x) for x in v) + "]"
-    return str(v)
-
-
-def _go_s(v: Any) -> str:
-    """Go's ``%s`` for decoded JSON: non-strings print as ``%!s(type=value)``."""
-    if isinstance(v, str):
-        return v
-    if v is None:
-        return "%!s(<nil>)"
-    if isinstance(v, dict):
-        return "map[" + " ".join(f"{k}:{_go_s(v[k])}" for k in sorted(v)) + "]"
-    if isinstance(v, list):
-        return "[" + " ".join(_go_s(x) for x in v) + "]"
-    return f"%!s({_go_type_name(v)}={_go_v(v)})"
-
-
-def _json_kind(v: Any) -> str:
-    """The JSON value kind named in ``json: cannot unmarshal <kind> into Go value of type …``."""
-    if isinstance(v, dict):
-        return "object"
-    if isinstance(v, list):
-        return "array"
-    if isinstance(v, bool):
-        return "bool"
-    if isinstance(v, (int, float)):
-        return "number"
-    if isinstance(v, str):
-        return "string"
-    return "null"
-
+# encoding/json texts used inside upstream error messages.
 
 def _go_char(c: str) -> str:
     if c == "'":
@@ -328,7 +237,7 @@ def _op_string(op: dict, field: str, missing: str) -> tuple[str, str | None]:
     if v is None:
         return "unknown", missing
     if not isinstance(v, str):
-        return "unknown", f"json: cannot unmarshal {_json_kind(v)} into Go value of type string"
+        return "unknown", f"json: cannot unmarshal {json_kind(v)} into Go value of type string"
     return v, None
 
 
@@ -624,11 +533,11 @@ def _decode_json_patch(ops: Any) -> list:
         return []
     if not isinstance(ops, list):
         raise errors.bad_request(
-            f"json: cannot unmarshal {_json_kind(ops)} into Go value of type jsonpatch.Patch")
+            f"json: cannot unmarshal {json_kind(ops)} into Go value of type jsonpatch.Patch")
     for op in ops:
         if op is not None and not isinstance(op, dict):
             raise errors.bad_request(
-                f"json: cannot unmarshal {_json_kind(op)} into Go value of type jsonpatch.Operation")
+                f"json: cannot unmarshal {json_kind(op)} into Go value of type jsonpatch.Operation")
     return ops
 
 
@@ -760,6 +669,8 @@ def merge_patch(doc: Any, patch: Any) -> Any:
 #
 # Fields not listed have no tags: maps merge key by key, lists are replaced as a whole (that covers
 # tolerations, envFrom, taints, Endpoints subsets, NetworkPolicy rules, Ingress rules, …).
+#
+# The merge itself is kube_lab.api.strategicpatch, the one implementation kubectl apply also uses.
 
 _OBJECT_META = {
     "finalizers":      ("merge", ""),
@@ -875,39 +786,15 @@ _KIND_RULES: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
-class _Field:
-    """What upstream's ``LookupPatchMetadataFor{Struct,Slice}`` yields for one field."""
-
-    __slots__ = ("strategies", "merge_key", "fields", "elem_kind")
-
-    def __init__(self, strategies: tuple[str, ...] = (), merge_key: str = "",
-                 elem_kind: str = "struct"):
-        self.strategies = strategies
-        self.merge_key = merge_key
-        self.fields: dict[str, _Field] = {}
-        self.elem_kind = elem_kind   # Go kind of list items, only used in one error message
-
-    def lookup(self, key: str) -> "_Field":
-        return self.fields.get(key, _PLAIN)
-
-    def strategy(self) -> str:
-        """``extractRetainKeysPatchStrategy``: the strategy other than ``retainKeys``."""
-        others = [s for s in self.strategies if s != "retainKeys"]
-        return others[0] if others else ""
-
-
-_PLAIN = _Field()
-
-
-def _compile(rules: dict[str, tuple[str, str]]) -> _Field:
-    root = _Field()
+def _compile(rules: dict[str, tuple[str, str]]) -> Field:
+    root = Field()
     for path, (strategy, merge_key) in sorted(rules.items(), key=lambda kv: kv[0].count(".")):
         node = root
         parts = path.split(".")
         for part in parts[:-1]:
             name = part[:-2] if part.endswith("[]") else part
-            node = node.fields.setdefault(name, _Field())
-        leaf = node.fields.setdefault(parts[-1], _Field())
+            node = node.fields.setdefault(name, Field())
+        leaf = node.fields.setdefault(parts[-1], Field())
         leaf.strategies = tuple(s for s in strategy.split(",") if s)
         leaf.merge_key = merge_key
         if "merge" in leaf.strategies and not merge_key:
@@ -915,12 +802,12 @@ def _compile(rules: dict[str, tuple[str, str]]) -> _Field:
     return root
 
 
-_SCHEMAS: dict[str, _Field] = {kind: _compile({**_under("metadata", _OBJECT_META), **rules})
+_SCHEMAS: dict[str, Field] = {kind: _compile({**_under("metadata", _OBJECT_META), **rules})
                                for kind, rules in _KIND_RULES.items()}
 _FALLBACK_SCHEMA = _compile(_under("metadata", _OBJECT_META))
 
 
-def schema_for(kind_key: str) -> _Field:
+def schema_for(kind_key: str) -> Field:
     """The struct-tag tree of ``kind_key`` (``"apps/v1/Deployment"``), for code that computes patches.
 
     Each node has ``strategies`` (tuple of ``patchStrategy`` values), ``merge_key`` and
@@ -943,620 +830,6 @@ def supports_strategic_merge(kind_key: str) -> bool:
 def strategic_merge_kinds() -> list[str]:
     """The kinds that have a strategic-merge table (all built-in kinds the simulator knows)."""
     return sorted(_SCHEMAS)
-
-
-# -- errors -----------------------------------------------------------------------------------
-
-class _SMPError(Exception):
-    """An error from strategicpatch/mergepatch; ``status`` says how patch.go reports it."""
-
-    def __init__(self, message: str, status: str = "go"):
-        super().__init__(message)
-        self.message = message
-        self.status = status   # "bad_request" | "invalid" | "go"
-
-
-# mergepatch sentinels, with their classification in interpretStrategicMergePatchError.
-def _err_no_list_of_lists() -> _SMPError:
-    return _SMPError("lists of lists are not supported", "invalid")
-
-
-def _err_bad_primitive_list() -> _SMPError:
-    return _SMPError("invalid patch format of primitive list", "bad_request")
-
-
-def _err_bad_retain_keys() -> _SMPError:
-    return _SMPError("invalid patch format of retainKeys", "bad_request")
-
-
-def _err_bad_set_order() -> _SMPError:
-    return _SMPError("invalid patch format of setElementOrder list", "bad_request")
-
-
-def _err_no_merge_key(m: dict, key: str) -> _SMPError:
-    return _SMPError(f"map: {_go_v(m)} does not contain declared merge key: {key}")
-
-
-def _err_bad_arg_type(expected: str, actual: Any) -> _SMPError:
-    return _SMPError(f"expected a {expected}, but received a {_go_type_name(actual)}")
-
-
-_MAP_T = "map[string]interface {}"
-_SLICE_T = "[]interface {}"
-
-
-def _err_bad_patch_type(t: Any, m: dict) -> _SMPError:
-    return _SMPError(f"unknown patch type: {_go_s(t)} in map: {_go_v(m)}")
-
-
-# -- small helpers ------------------------------------------------------------------------------
-
-_DIRECTIVE = "$patch"
-_DELETE_PREFIX = "$deleteFromPrimitiveList"
-_SET_ORDER_PREFIX = "$setElementOrder"
-_RETAIN_KEYS = "$retainKeys"
-
-
-def _go_kind(v: Any) -> str:
-    """``reflect.TypeOf(v)`` of a decoded value, coarse enough to compare types."""
-    if v is None:
-        return "nil"
-    if isinstance(v, dict):
-        return "map"
-    if isinstance(v, list):
-        return "slice"
-    if isinstance(v, bool):
-        return "bool"
-    if isinstance(v, int):
-        return "int64"
-    if isinstance(v, float):
-        return "float64"
-    return "string"
-
-
-def _go_eq(a: Any, b: Any) -> bool:
-    """Go ``==`` on two ``interface{}`` values holding scalars (type and value must match)."""
-    if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
-        return False  # uncomparable upstream (it would panic); never equal here
-    return type(a) is type(b) and a == b
-
-
-def _hkey(v: Any) -> tuple:
-    """A hashable key with Go map-key semantics (type-sensitive)."""
-    if isinstance(v, (dict, list)):
-        raise _SMPError(f"runtime error: hash of unhashable type {_go_type_name(v)}")
-    return (type(v).__name__, v)
-
-
-def _is_directive(v: Any, directive: str) -> bool:
-    return isinstance(v, str) and v == directive
-
-
-def _extract_key(s: str, prefix: str) -> str:
-    parts = s.split("/", 1)
-    if len(parts) <= 1 or parts[0] != prefix:
-        if prefix == _DELETE_PREFIX:
-            raise _err_bad_primitive_list()
-        raise _err_bad_set_order()
-    return parts[1]
-
-
-def _discard_nulls(v: Any) -> Any:
-    """``discardNullValuesFromPatch`` without mutation: null members go, null list items stay."""
-    if isinstance(v, dict):
-        return {k: _discard_nulls(x) for k, x in v.items() if x is not None}
-    if isinstance(v, list):
-        return [_discard_nulls(x) for x in v]
-    return v
-
-
-def _remove_directives(v: Any) -> tuple[Any, bool]:
-    """``removeDirectives``: maps holding ``$patch`` vanish (from maps and lists); ``keep`` is False
-    when ``v`` itself is such a map.  Other directive keys are left alone, as upstream does."""
-    if isinstance(v, dict):
-        if _DIRECTIVE in v:
-            return None, False
-        out = {}
-        for k, x in v.items():
-            nx, keep = _remove_directives(x)
-            if keep:
-                out[k] = nx
-        return out, True
-    if isinstance(v, list):
-        res = []
-        for x in v:
-            nx, keep = _remove_directives(x)
-            if keep:
-                res.append(nx)
-        return res, True
-    return v, True
-
-
-def _go_slice_stable(items: list, less: Callable[[Any, Any], bool]) -> list:
-    """Go's ``sort.SliceStable`` (insertion sort on blocks of 20, then SymMerge).
-
-    Upstream's comparison is not a strict order when items are missing from the order list, so the
-    exact algorithm decides where such items end up; we follow it step by step.
-    """
-    data = list(items)
-    n = len(data)
-
-    def lt(i: int, j: int) -> bool:
-        return less(data[i], data[j])
-
-    def swap(i: int, j: int) -> None:
-        data[i], data[j] = data[j], data[i]
-
-    def insertion_sort(a: int, b: int) -> None:
-        for i in range(a + 1, b):
-            j = i
-            while j > a and lt(j, j - 1):
-                swap(j, j - 1)
-                j -= 1
-
-    def rotate(a: int, m: int, b: int) -> None:
-        data[a:b] = data[m:b] + data[a:m]
-
-    def sym_merge(a: int, m: int, b: int) -> None:
-        if m - a == 1:
-            i, j = m, b
-            while i < j:
-                h = (i + j) // 2
-                if lt(h, a):
-                    i = h + 1
-                else:
-                    j = h
-            for k in range(a, i - 1):
-                swap(k, k + 1)
-            return
-        if b - m == 1:
-            i, j = a, m
-            while i < j:
-                h = (i + j) // 2
-                if not lt(m, h):
-                    i = h + 1
-                else:
-                    j = h
-            for k in range(m, i, -1):
-                swap(k, k - 1)
-            return
-        mid = (a + b) // 2
-        nn = mid + m
-        if m > mid:
-            start, r = nn - b, mid
-        else:
-            start, r = a, m
-        p = nn - 1
-        while start < r:
-            c = (start + r) // 2
-            if not lt(p - c, c):
-                start = c + 1
-            else:
-                r = c
-        end = nn - start
-        if start < m < end:
-            rotate(start, m, end)
-        if a < start < mid:
-            sym_merge(a, start, mid)
-        if mid < end < b:
-            sym_merge(mid, end, b)
-
-    block = 20
-    a, b = 0, block
-    while b <= n:
-        insertion_sort(a, b)
-        a, b = b, b + block
-    insertion_sort(a, n)
-    while block < n:
-        a, b = 0, 2 * block
-        while b <= n:
-            sym_merge(a, a + block, b)
-            a, b = b, b + 2 * block
-        m = a + block
-        if m < n:
-            sym_merge(a, m, n)
-        block *= 2
-    return data
-
-
-# -- list ordering ----------------------------------------------------------------------------
-
-def _index(lst: list, val: Any, merge_key: str, kind: str) -> int:
-    """``index``: position in ``lst`` of the item matching ``val`` (by merge key for maps), or -1."""
-    if kind == "map":
-        def get(item: Any) -> Any:
-            return item.get(merge_key) if isinstance(item, dict) else None
-    else:
-        def get(item: Any) -> Any:
-            return item
-    target = get(val)
-    for i, v in enumerate(lst):
-        x = get(v)
-        if (target is None and x is None) or _go_eq(target, x):
-            return i
-    return -1
-
-
-def _validate_merge_key_in_lists(merge_key: str, *lists: list) -> None:
-    for lst in lists:
-        for item in lst:
-            if not isinstance(item, dict):
-                raise _err_bad_arg_type(_MAP_T, item)
-            if merge_key not in item:
-                raise _err_no_merge_key(item, merge_key)
-
-
-def _extract_to_delete_items(lst: list) -> tuple[list, list]:
-    keep, delete = [], []
-    for v in lst:
-        if not isinstance(v, dict):
-            raise _err_bad_arg_type(_MAP_T, v)
-        (delete if _DIRECTIVE in v and _is_directive(v[_DIRECTIVE], "delete") else keep).append(v)
-    return keep, delete
-
-
-def _normalize_slice_order(to_sort: list, order: list, merge_key: str, kind: str) -> list:
-    to_delete: list = []
-    if kind == "map":
-        _validate_merge_key_in_lists(merge_key, to_sort, order)
-        to_sort, to_delete = _extract_to_delete_items(to_sort)
-    positioned = [(item, _index(order, item, merge_key, kind)) for item in to_sort]
-
-    def less(x: tuple, y: tuple) -> bool:
-        if x[1] >= 0 and y[1] >= 0:
-            return x[1] < y[1]
-        return True
-
-    return [item for item, _ in _go_slice_stable(positioned, less)] + to_delete
-
-
-def _merge_sorted_slice(left: list, right: list, server_order: list, merge_key: str, kind: str) -> list:
-    """``mergeSortedSlice``: interleave server-only items (left) into patch items (right)."""
-    out = []
-    i = j = 0
-    for _ in range(len(left) + len(right)):
-        if i >= len(left) and j < len(right):
-            out.append(right[j])
-            j += 1
-        elif j >= len(right) and i < len(left):
-            out.append(left[i])
-            i += 1
-        else:
-            li = _index(server_order, left[i], merge_key, kind)
-            ri = _index(server_order, right[j], merge_key, kind)
-            if li >= 0 and ri >= 0 and li < ri:
-                out.append(left[i])
-                i += 1
-            else:
-                out.append(right[j])
-                j += 1
-    return out
-
-
-def _normalize_element_order(patch: list, server_only: list, patch_order: list, server_order: list,
-                             merge_key: str, kind: str) -> list:
-    patch = _normalize_slice_order(patch, patch_order, merge_key, kind)
-    server_only = _normalize_slice_order(server_only, server_order, merge_key, kind)
-    return _merge_sorted_slice(server_only, patch, server_order, merge_key, kind)
-
-
-def _find_map(lst: list, key: str, value: Any) -> tuple[dict | None, int, bool]:
-    """``findMapInSliceBasedOnKeyValue``."""
-    for k, v in enumerate(lst):
-        if not isinstance(v, dict):
-            raise _SMPError(f"value for key {k} is not a map")
-        if key in v and _go_eq(v[key], value):
-            return v, k, True
-    return None, 0, False
-
-
-def _partition_primitives(lst: list, by: list) -> tuple[list, list]:
-    in_patch = {_hkey(v) for v in by}
-    patch, server_only = [], []
-    for v in lst:
-        (patch if _hkey(v) in in_patch else server_only).append(v)
-    return patch, server_only
-
-
-def _partition_maps(lst: list, by: list, merge_key: str) -> tuple[list, list]:
-    patch, server_only = [], []
-    for v in lst:
-        if not isinstance(v, dict):
-            raise _err_bad_arg_type(_MAP_T, v)
-        if merge_key not in v:
-            raise _err_no_merge_key(v, merge_key)
-        _, _, found = _find_map(by, merge_key, v[merge_key])
-        (patch if found else server_only).append(v)
-    return patch, server_only
-
-
-def _slice_element_kind(*lists: list) -> str:
-    """``sliceElementType``: all items of all lists must share one type, which is not a list."""
-    prev = None
-    for lst in lists:
-        for v in lst:
-            t = _go_kind(v)
-            if prev is None:
-                if t == "nil":   # upstream calls Kind() on a nil reflect.Type and panics
-                    raise _SMPError("runtime error: invalid memory address or nil pointer dereference")
-                if t == "slice":
-                    raise _err_no_list_of_lists()
-                prev = t
-            elif prev != t:
-                raise _SMPError(f"list element types are not identical: {_go_v(list(lists))}")
-    if prev is None:
-        raise _SMPError("no elements in any of the given slices")
-    return prev
-
-
-def _dedupe_scalars(s: list) -> list:
-    """``deduplicateScalars``: swap-with-last de-duplication (order is fixed up afterwards)."""
-    s = list(s)
-    length = len(s) - 1
-    i = 0
-    while i < length:
-        j = i + 1
-        while j <= length:
-            if _go_eq(s[i], s[j]) or (s[i] is None and s[j] is None):
-                s[j] = s[length]
-                s = s[:length]
-                length -= 1
-                j -= 1
-            j += 1
-        i += 1
-    return s
-
-
-# -- the merge ----------------------------------------------------------------------------------
-
-def _merge_map(original: dict | None, patch: dict, schema: _Field) -> dict:
-    """``mergeMap`` with ``MergeParallelList`` and ``IgnoreUnmatchedNulls`` (the server-side options)."""
-    if _DIRECTIVE in patch:
-        directive = patch[_DIRECTIVE]
-        if _is_directive(directive, "replace"):
-            return {k: v for k, v in patch.items() if k != _DIRECTIVE}
-        if _is_directive(directive, "delete"):
-            return {}
-        raise _err_bad_patch_type(directive, patch)
-
-    original = {} if original is None else dict(original)
-    patch = dict(patch)
-    _apply_retain_keys(original, patch)
-    _merge_ordered_lists(original, patch, schema)
-
-    for key, patch_v in patch.items():
-        is_delete_list = False
-        if key.startswith(_DELETE_PREFIX):
-            stripped = _extract_key(key, _DELETE_PREFIX)
-            is_delete_list = True
-            if stripped:
-                key = stripped
-        if patch_v is None:
-            original.pop(key, None)
-            continue
-        if key not in original:
-            if not is_delete_list:
-                value, keep = _remove_directives(_discard_nulls(patch_v))
-                if keep:
-                    original[key] = value
-            continue
-        orig_v = original[key]
-        if _go_kind(orig_v) != _go_kind(patch_v):
-            if not is_delete_list:
-                value, keep = _remove_directives(_discard_nulls(patch_v))
-                if keep:
-                    original[key] = value
-                else:
-                    del original[key]
-            continue
-        if isinstance(orig_v, dict):
-            field = schema.lookup(key)
-            if field.strategy() == "replace":
-                original[key] = patch_v
-            else:
-                original[key] = _merge_map(orig_v, patch_v, field)
-        elif isinstance(orig_v, list):
-            field = schema.lookup(key)
-            original[key] = _merge_slice_handler(orig_v, patch_v, field, is_delete_list)
-        else:
-            original[key] = patch_v
-    return original
-
-
-def _apply_retain_keys(original: dict, patch: dict) -> None:
-    """``applyRetainKeysDirective``: clear the members of ``original`` not named in ``$retainKeys``."""
-    if _RETAIN_KEYS not in patch:
-        return
-    retain = patch.pop(_RETAIN_KEYS)
-    if not isinstance(retain, list):
-        raise _err_bad_retain_keys()
-    allowed = {v for v in retain if isinstance(v, str)}
-    for k, v in patch.items():
-        if v is None or k.startswith(_DELETE_PREFIX) or k.startswith(_SET_ORDER_PREFIX):
-            continue
-        if k not in allowed:
-            raise _err_bad_retain_keys()
-    for k in [k for k in original if k not in allowed]:
-        del original[k]
-
-
-def _validate_patch_with_set_order(patch_list: list, order: list, merge_key: str) -> None:
-    """``validatePatchWithSetOrderList``: patch items must appear in ``$setElementOrder`` order."""
-    if not order or not patch_list:
-        return
-    items = _extract_to_delete_items(patch_list)[0] if merge_key else patch_list
-    pi = si = 0
-    while pi < len(items) and si < len(order):
-        item = items[pi]
-        if isinstance(item, dict) and _DIRECTIVE in item:
-            pi += 1
-            continue
-        if merge_key:
-            right = order[si]
-            if not isinstance(item, dict):
-                raise _err_bad_arg_type(_MAP_T, item)
-            if not isinstance(right, dict):
-                raise _err_bad_arg_type(_MAP_T, right)
-            if merge_key not in item:
-                raise _err_no_merge_key(item, merge_key)
-            if merge_key not in right:
-                raise _err_no_merge_key(right, merge_key)
-            equal = _go_eq(item[merge_key], right[merge_key])
-        else:
-            equal = _go_eq(item, order[si])
-        if equal:
-            pi += 1
-        si += 1
-    if pi < len(items) and si >= len(order):
-        raise _SMPError(f"The order in patch list:\n{_go_v(patch_list)}\n doesn't match "
-                        f"{_SET_ORDER_PREFIX} list:\n{_go_v(order)}\n")
-
-
-def _merge_ordered_lists(original: dict, patch: dict, schema: _Field) -> None:
-    """``mergePatchIntoOriginal``: merge each list named by a ``$setElementOrder/<field>`` directive and
-    order the result: ``$setElementOrder`` first, then the patch order, then the live order."""
-    for key in list(patch):
-        if not key.startswith(_SET_ORDER_PREFIX) or key not in patch:
-            continue
-        order = patch.pop(key)
-        if not isinstance(order, list):
-            raise _err_bad_arg_type(_SLICE_T, order)
-        field_name = _extract_key(key, _SET_ORDER_PREFIX)
-        found_orig = field_name in original
-        found_patch = field_name in patch
-        orig_list: list = []
-        patch_list: list = []
-        if found_orig:
-            if not isinstance(original[field_name], list):
-                raise _err_bad_arg_type(_SLICE_T, original[field_name])
-            orig_list = original[field_name]
-        if found_patch:
-            if not isinstance(patch[field_name], list):
-                raise _err_bad_arg_type(_SLICE_T, patch[field_name])
-            patch_list = patch[field_name]
-        field = schema.lookup(field_name)
-        merge_key = field.merge_key
-        _validate_patch_with_set_order(patch_list, order, merge_key)
-
-        # Upstream merges in place: deleting items shifts the live list's backing array and new
-        # items are appended into the freed slots, and the live list is then read back as the
-        # "server order".  ``server_order`` replays those writes (see _merge_special_elements).
-        server_order = list(orig_list)
-        if found_orig and not found_patch:
-            merged = orig_list
-        elif found_patch and not found_orig:
-            merged = _remove_directives(patch_list)[0]
-        elif found_orig and found_patch:
-            merged = _merge_slice_handler(orig_list, patch_list, field, False, server_order)
-        else:
-            continue
-
-        if merge_key:
-            patch_items, server_only = _partition_maps(merged, order, merge_key)
-        else:
-            patch_items, server_only = _partition_primitives(merged, order)
-        kind = _slice_element_kind(orig_list, patch_list)
-        original[field_name] = _normalize_element_order(patch_items, server_only, order, server_order,
-                                                        merge_key, kind)
-        patch.pop(field_name, None)
-
-
-def _merge_slice_handler(original: list, patch: list, field: _Field, is_delete_list: bool,
-                         backing: list | None = None) -> list:
-    """``mergeSliceHandler``: merge lists tagged ``merge`` (and deletion lists); replace the rest."""
-    if field.strategy() == "merge" or is_delete_list:
-        return _merge_slice(original, patch, field, field.merge_key, is_delete_list, backing)
-    return patch
-
-
-def _merge_slice(original: list, patch: list, field: _Field, merge_key: str, is_delete_list: bool,
-                 backing: list | None = None) -> list:
-    """``mergeSlice``.
-
-    ``backing``, when given, is a copy of ``original`` that receives the writes Go's in-place slice
-    operations make to the caller's view of the live list (only the caller in
-    :func:`_merge_ordered_lists` looks at it afterwards).
-    """
-    if not original and not patch:
-        return original
-    kind = _slice_element_kind(original, patch)
-    if kind != "map":
-        if is_delete_list:
-            gone = {_hkey(v) for v in patch}
-            return [v for v in original if _hkey(v) not in gone]
-        merged = _dedupe_scalars(original + patch)
-    else:
-        if not merge_key:
-            raise _SMPError(f"cannot merge lists without merge key for {field.elem_kind}")
-        original, patch, backing = _merge_special_elements(original, patch, merge_key, backing)
-        merged = _merge_plain_elements(original, patch, merge_key, field, backing)
-    if merge_key:
-        patch_items, server_only = _partition_maps(merged, patch, merge_key)
-    else:
-        patch_items, server_only = _partition_primitives(merged, patch)
-    return _normalize_element_order(patch_items, server_only, patch, original, merge_key, kind)
-
-
-def _merge_special_elements(original: list, patch: list, merge_key: str,
-                            backing: list | None) -> tuple[list, list, list | None]:
-    """``mergeSliceWithSpecialElements``: apply ``$patch: delete`` / ``$patch: replace`` items.
-
-    Go deletes with ``append(s[:i], s[i+1:]...)``, shifting the live list's backing array left in
-    place; ``backing`` mirrors that.  After a replace the list is a new slice and stops aliasing.
-    """
-    plain = []
-    replace = False
-    for v in patch:
-        if _DIRECTIVE not in v:
-            plain.append(v)
-            continue
-        directive = v[_DIRECTIVE]
-        if _is_directive(directive, "delete"):
-            if merge_key not in v:
-                raise _err_no_merge_key(v, merge_key)
-            while True:
-                _, idx, found = _find_map(original, merge_key, v[merge_key])
-                if not found:
-                    break
-                if backing is not None:
-                    n = len(original)
-                    backing[idx:n - 1] = backing[idx + 1:n]
-                original = original[:idx] + original[idx + 1:]
-        elif _is_directive(directive, "replace"):
-            replace = True
-        elif _is_directive(directive, "merge"):
-            raise _SMPError("merging lists cannot yet be specified in the patch")
-        else:
-            raise _err_bad_patch_type(directive, v)
-    if replace:
-        return plain, [], None
-    return original, plain, backing
-
-
-def _merge_plain_elements(original: list, patch: list, merge_key: str, field: _Field,
-                          backing: list | None) -> list:
-    """``mergeSliceWithoutSpecialElements``: merge items sharing a merge key value, append the rest.
-
-    Appends land in the live list's backing array while there is room left by deletions; writes past
-    its end are invisible to the caller's view, so we stop mirroring there.
-    """
-    out = list(original)
-    for v in patch:
-        if merge_key not in v:
-            raise _err_no_merge_key(v, merge_key)
-        found_map, idx, found = _find_map(out, merge_key, v[merge_key])
-        if found:
-            out[idx] = _merge_map(found_map, v, field)
-            if backing is not None:
-                backing[idx] = out[idx]
-        else:
-            out.append(v)
-            if backing is not None:
-                if len(out) <= len(backing):
-                    backing[len(out) - 1] = v
-                else:
-                    backing = None
-    return out
 
 
 def strategic_merge_patch(doc: dict, patch: Any, kind_key: str) -> dict:
@@ -1596,13 +869,13 @@ def strategic_merge_patch(doc: dict, patch: Any, kind_key: str) -> dict:
         return dict(doc)
     if not isinstance(patch, dict):
         raise errors.bad_request(
-            f"json: cannot unmarshal {_json_kind(patch)} into Go value of type map[string]interface {{}}")
+            f"json: cannot unmarshal {json_kind(patch)} into Go value of type map[string]interface {{}}")
     schema = _SCHEMAS.get(kind_key, _FALLBACK_SCHEMA)
     try:
-        return _merge_map(doc, patch, schema)
-    except _SMPError as e:
-        if e.status == "bad_request":
+        return merge_map(doc, patch, schema, SERVER_MERGE)
+    except StrategicPatchError as e:   # interpretStrategicMergePatchError
+        if e.category == "bad_request":
             raise errors.bad_request(e.message) from None
-        if e.status == "invalid":
+        if e.category == "invalid":
             raise _unprocessable(e.message) from None
         raise _go_error(e.message) from None
