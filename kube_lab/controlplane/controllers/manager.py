@@ -7,10 +7,15 @@ lets each register its handlers, then starts the shared informers.
 from __future__ import annotations
 
 from ...client import Client, InformerFactory
+from .deployment import DeploymentController
+from .endpoints import EndpointsController
+from .endpointslice import EndpointSliceController
+from .endpointslicemirroring import EndpointSliceMirroringController
 from .garbagecollector import GarbageCollector
 from .namespace import NamespaceController
 from .nodeipam import NodeIPAMController
 from .nodelifecycle import NodeLifecycleController
+from .replicaset import ReplicaSetController, ReplicationControllerController
 from .rootcacertpublisher import RootCACertPublisher
 from .serviceaccounts import ServiceAccountsController
 
@@ -26,6 +31,12 @@ class ControllerManager:
             "root-ca-certificate-publisher": RootCACertPublisher(self.client, self.informers, ca_pem),
             "node-lifecycle": NodeLifecycleController(self.client, self.informers),
             "node-ipam": NodeIPAMController(self.client, self.informers),
+            "endpoint": EndpointsController(self.client, self.informers),
+            "endpointslice": EndpointSliceController(self.client, self.informers),
+            "endpointslice-mirroring": EndpointSliceMirroringController(self.client, self.informers),
+            "replicaset": ReplicaSetController(self.client, self.informers),
+            "replicationcontroller": ReplicationControllerController(self.client, self.informers),
+            "deployment": DeploymentController(self.client, self.informers),
         }
 
     def __getitem__(self, name: str):
