@@ -89,7 +89,9 @@ class Cluster:
         store = Etcd.snapshot_restore(path)
         if store.saved_at is not None and "start_time" not in options:
             options["start_time"] = store.saved_at
-        return cls(nodes=0, seed=seed, etcd=store, **options)
+        cluster = cls(nodes=0, seed=seed, etcd=store, **options)
+        cluster._boot_restored_nodes()
+        return cluster
 
     # ---------------------------------------------------------------------------------------
     # start-up
@@ -120,23 +122,112 @@ class Cluster:
         return "-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n"
 
     def _start_scheduler(self) -> None:
-        """kube-scheduler joins with the "Nodes and scheduling" work (``self.scheduler``)."""
-        self.scheduler = None
+        """kube-scheduler (``self.scheduler``), watching through its own client; NumPy is
+        imported here, not when ``kube_lab`` is."""
+        from .controlplane.scheduler import Scheduler
+
+        self.scheduler = Scheduler(Client(self.apiserver, "kube-scheduler"),
+                                   self.random.stream("kube-scheduler/select-host")).start()
 
     def _register_nodes(self, workers: int, cpu: str, memory_ki: int) -> None:
-        """Each kubelet registers its Node, then posts its status."""
-        rng = self.random.stream("nodes")
+        """One machine per node, as kind runs one container per node; each machine's kubelet
+        registers its Node, keeps its Lease renewed and posts its status."""
+        self._machines_init()
         for i, node_name in enumerate(registration.node_names(self.name, workers)):
-            kubelet = Client(self.apiserver, f"kubelet/{node_name}")
-            obj = registration.node_object(
-                node_name, control_plane=(i == 0), internal_ip=f"172.18.0.{i + 2}", cpu=cpu,
-                memory_ki=memory_ki, cluster_name=self.name,
-                system_uuid=self.random.uuid4("nodes/system-uuid"),
-                boot_id=self.random.uuid4("nodes/boot-id"), machine_id=f"{rng.getrandbits(128):032x}")
-            created = kubelet.create("nodes", obj)
-            body = deep_copy(created)
-            body["status"]["conditions"] = registration.ready_conditions(self.apiserver.timestamp())
-            kubelet.update_status("nodes", body)
+            self._new_machine(node_name, f"172.18.0.{i + 2}", control_plane=(i == 0), cpu=cpu,
+                              memory_ki=memory_ki).start_kubelet()
+
+    def _machines_init(self) -> None:
+        from .node import PodNetwork, Registry
+
+        if getattr(self, "machines", None) is None:
+            self.machines = {}
+            self.registry = Registry()          # every registry a node can pull from
+            self.network = PodNetwork()         # kindnet's flat pod network
+
+    def _new_machine(self, name: str, ip: str, *, control_plane: bool = False, cpu: str = "4",
+                     memory_ki: int = 8 * 1024 * 1024, labels: dict | None = None, boot_id: str = "",
+                     system_uuid: str = "", machine_id: str = ""):
+        from .network.ipam import HostLocalIPAM
+        from .node import Machine
+
+        rng = self.random.stream("nodes")
+        machine = Machine(
+            loop=self.loop, apiserver=self.apiserver, random=self.random, registry=self.registry, name=name, ip=ip,
+            control_plane=control_plane, cpu=cpu, memory_ki=memory_ki, cluster_name=self.name, labels=labels,
+            ipam_factory=HostLocalIPAM, network=self.network,
+            system_uuid=system_uuid or self.random.uuid4("nodes/system-uuid"),
+            boot_id=boot_id or self.random.uuid4("nodes/boot-id"),
+            machine_id=machine_id or f"{rng.getrandbits(128):032x}")
+        self.machines[name] = machine
+        return machine
+
+    # ---------------------------------------------------------------------------------------
+    # nodes as machines
+    def node(self, name: str):
+        """The machine behind a node: ``.kubelet``, ``.runtime``, ``.stop_kubelet()``,
+        ``.start_kubelet()``, ``.power_off()``, ``.power_on()``, ``.cut_network()``,
+        ``.restore_network()``, ``.cordon()``, ``.uncordon()``."""
+        machines = getattr(self, "machines", None) or {}
+        if name not in machines:
+            raise KeyError(f"no node named {name!r} (nodes: {', '.join(machines) or 'none'})")
+        return machines[name]
+
+    def add_node(self, name: str | None = None, *, cpu: str = "4", memory_ki: int = 8 * 1024 * 1024,
+                 labels: dict | None = None, control_plane: bool = False, max_pods: int = 110):
+        """Join a new worker (kind names it ``<cluster>-worker<N>``); its kubelet registers it.
+        Returns the machine."""
+        self._machines_init()
+        if name is None:
+            n = 1
+            while True:
+                name = f"{self.name}-worker" if n == 1 else f"{self.name}-worker{n}"
+                if name not in self.machines:
+                    break
+                n += 1
+        if name in self.machines:
+            raise ValueError(f"node {name!r} already exists")
+        used = {m.ip for m in self.machines.values()}
+        k = 2
+        while f"172.18.0.{k}" in used:
+            k += 1
+        machine = self._new_machine(name, f"172.18.0.{k}", control_plane=control_plane, cpu=cpu,
+                                    memory_ki=memory_ki, labels=labels)
+        machine.max_pods = max_pods
+        machine.start_kubelet()
+        return machine
+
+    def remove_node(self, name: str) -> None:
+        """Take a node away for good: its machine is switched off and ``kubectl delete node``
+        removes the Node object."""
+        machine = self.node(name)
+        machine.power_off()
+        self.network.detach(name)
+        del self.machines[name]
+        try:
+            Client(self.apiserver, "kubectl").delete("nodes", name)
+        except errors.StatusError as e:
+            if e.reason != "NotFound":
+                raise
+
+    def _boot_restored_nodes(self) -> None:
+        """After a restore, every Node in the snapshot gets a machine again (freshly booted, with
+        an empty container runtime); their kubelets start when the clock next moves."""
+        self._machines_init()
+        for node in self.apiserver.storage_list("nodes"):
+            md = node["metadata"]
+            st = node.get("status") or {}
+            ip = next((a["address"] for a in st.get("addresses") or () if a.get("type") == "InternalIP"), "")
+            cap = st.get("capacity") or {}
+            mem = str(cap.get("memory", "8388608Ki"))
+            memory_ki = int(mem[:-2]) if mem.endswith("Ki") else 8 * 1024 * 1024
+            info = st.get("nodeInfo") or {}
+            machine = self._new_machine(md["name"], ip or "172.18.0.2",
+                                        control_plane=registration.CONTROL_PLANE_LABEL in (md.get("labels") or {}),
+                                        cpu=str(cap.get("cpu", "4")), memory_ki=memory_ki,
+                                        system_uuid=info.get("systemUUID", ""), machine_id=info.get("machineID", ""),
+                                        boot_id=self.random.uuid4(f"machines/{md['name']}/boot-id"))
+            self.loop.call_soon(machine.start_kubelet)
 
     # ---------------------------------------------------------------------------------------
     # time
