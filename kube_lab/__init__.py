@@ -23,3 +23,11 @@ def __getattr__(name: str):
 
         return StatusError
     raise AttributeError(f"module 'kube_lab' has no attribute {name!r}")
+
+
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext kube_lab``: the ``%kubectl`` and ``%%kubectl`` magics (see
+    :mod:`kube_lab.kubectl.magics`)."""
+    from .kubectl.magics import load_ipython_extension as _load
+
+    _load(ipython)

@@ -29,6 +29,7 @@ from .sim.loop import SettleTimeout
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+APISERVER_IP = "172.18.0.2"   # the control-plane node's address, where kube-apiserver listens
 
 
 class ApplyError(Exception):
@@ -46,12 +47,14 @@ class Cluster:
 
     Options: ``name`` (cluster name, "kind"), ``node_cpu`` ("4"), ``node_memory_ki``,
     ``start_time`` (Unix seconds that virtual time 0 maps to), ``trace`` (record API requests,
-    True), ``trace_limit``.
+    True), ``trace_limit``, ``network_addons`` (False: CoreDNS, kube-proxy on every node and the
+    LoadBalancer controller, so Services and DNS names work from pods — see docs/architecture.md).
     """
 
     def __init__(self, nodes: int = 3, seed: int = 0, *, name: str = "kind", node_cpu: str = "4",
                  node_memory_ki: int = 8 * 1024 * 1024, start_time: float | None = None,
-                 trace: bool = True, trace_limit: int | None = None, etcd: Etcd | None = None):
+                 trace: bool = True, trace_limit: int | None = None, etcd: Etcd | None = None,
+                 network_addons: bool = False):
         if nodes < 0:
             raise ValueError("nodes must be >= 0")
         self.name = name
@@ -60,12 +63,15 @@ class Cluster:
         self.random = RandomStreams(seed)
         self.trace = Trace(enabled=trace, limit=trace_limit)
         restored = etcd is not None
+        self.network_addons = network_addons
         self.etcd = etcd if restored else Etcd()
         self.apiserver = APIServer(self.loop, self.etcd, self.random, self.trace,
                                    epoch=DEFAULT_EPOCH if start_time is None else start_time)
         self._user = Client(self.apiserver, "user")
         if not restored:
             self._bootstrap()
+            if network_addons:
+                self._install_network_addons()
         self.controller_manager = ControllerManager(self.apiserver, ca_pem=self._ca_pem())
         self.controller_manager.start()
         self._start_scheduler()
@@ -115,6 +121,33 @@ class Cluster:
                      "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]},
         }, "default")
 
+
+    def _install_network_addons(self) -> None:
+        """Service networking as kind has it: the apiserver's own endpoints behind the
+        ``kubernetes`` Service, and kubeadm's CoreDNS add-on (the coredns Deployment and the
+        kube-dns Service at 10.96.0.10).  Each node's kube-proxy starts with its machine."""
+        api = Client(self.apiserver, "kube-apiserver")
+        # The apiserver's endpoint reconciler publishes its own address behind that Service.
+        api.create("endpoints", {
+            "apiVersion": "v1", "kind": "Endpoints",
+            "metadata": {"name": "kubernetes", "namespace": "default",
+                         "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
+            "subsets": [{"addresses": [{"ip": APISERVER_IP}],
+                         "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}],
+        }, "default")
+        api.create("endpointslices", {
+            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": {"name": "kubernetes", "namespace": "default",
+                         "labels": {"kubernetes.io/service-name": "kubernetes"}},
+            "addressType": "IPv4",
+            "endpoints": [{"addresses": [APISERVER_IP], "conditions": {"ready": True}}],
+            "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}],
+        }, "default")
+        # kubeadm's CoreDNS add-on: the coredns Deployment and the kube-dns Service (10.96.0.10).
+        from .network.dns import install_cluster_dns
+
+        install_cluster_dns(Client(self.apiserver, "kubeadm"))
+
     def _ca_pem(self) -> str:
         raw = b"".join(hashlib.sha256(f"{self.seed}:ca:{i}".encode()).digest() for i in range(24))
         body = base64.b64encode(raw).decode()
@@ -138,12 +171,24 @@ class Cluster:
                               memory_ki=memory_ki).start_kubelet()
 
     def _machines_init(self) -> None:
+        from .network.dns import ClusterDNS
+        from .network.loadbalancer import LoadBalancerController
         from .node import PodNetwork, Registry
 
         if getattr(self, "machines", None) is None:
             self.machines = {}
             self.registry = Registry()          # every registry a node can pull from
-            self.network = PodNetwork()         # kindnet's flat pod network
+            self.proxies = {}                   # kube-proxy per node (with the network add-ons)
+            self.dns = None
+            self.load_balancer = None
+            if self.network_addons:
+                # what the CoreDNS pods answer (reached through the kube-dns Service)
+                self.dns = ClusterDNS(Client(self.apiserver, "coredns")).start()
+                # MetalLB-like LoadBalancer addresses: off until ``cluster.load_balancer.enable(pool)``
+                self.load_balancer = LoadBalancerController(Client(self.apiserver, "metallb-controller")).start()
+            # kindnet's flat pod network; with the add-ons, Services go through each node's
+            # kube-proxy rules and names through cluster DNS
+            self.network = PodNetwork(proxies=self.proxies, dns=self.dns)
 
     def _new_machine(self, name: str, ip: str, *, control_plane: bool = False, cpu: str = "4",
                      memory_ki: int = 8 * 1024 * 1024, labels: dict | None = None, boot_id: str = "",
@@ -160,6 +205,12 @@ class Cluster:
             boot_id=boot_id or self.random.uuid4("nodes/boot-id"),
             machine_id=machine_id or f"{rng.getrandbits(128):032x}")
         self.machines[name] = machine
+        if not self.network_addons:
+            return machine
+        from .node.proxy import KubeProxy
+
+        self.proxies[name] = KubeProxy(Client(self.apiserver, f"kube-proxy/{name}"), self.loop, name, ip,
+                                       self.random.stream(f"kube-proxy/{name}")).start()
         return machine
 
     # ---------------------------------------------------------------------------------------
@@ -380,3 +431,55 @@ class Cluster:
     def __repr__(self) -> str:
         nodes = len(self.apiserver.storage_list("nodes"))
         return f"<Cluster {self.name!r} seed={self.seed} nodes={nodes} t={self.now:g}s>"
+
+    # ---------------------------------------------------------------------------------------
+    # serving the API over HTTP (the real kubectl, client libraries)
+    def serve(self, port: int = 0, host: str = "127.0.0.1", speed: float = 1.0,
+              kubeconfig: str | None = None):
+        """Serve this cluster's API over HTTP, as kube-apiserver does, and return the running
+        :class:`~kube_lab.controlplane.apiserver.http.HTTPAPIServer` (``.url``, ``.token``,
+        ``.stop()``, ``.paused()``).  ``port=0`` picks a free port; ``kubeconfig`` names a file
+        to write (cluster, bearer-token user, context ``kube-lab``) for kubectl.
+
+        While serving, virtual time follows the wall clock times ``speed``.  Drive the cluster
+        from Python only inside ``with server.paused(): …`` (or after ``server.stop()``).
+        kubectl computes a few ages on its side (``describe``'s events) from the machine's clock:
+        a cluster made with ``Cluster(start_time=time.time())`` shows them as a real one would."""
+        from .controlplane.apiserver.http import HTTPAPIServer
+
+        def kubelet_of(node_name: str):
+            kubelets = getattr(self, "kubelets", None)
+            if isinstance(kubelets, dict):
+                return kubelets.get(node_name)
+            node = getattr(self, "node", None)
+            if callable(node):
+                try:
+                    handle = node(node_name)
+                except Exception:
+                    return None
+                return getattr(handle, "kubelet", handle)
+            return None
+
+        server = HTTPAPIServer(self.apiserver, host=host, port=port, speed=speed, kubelets=kubelet_of)
+        if kubeconfig:
+            server.write_kubeconfig(kubeconfig)
+        return server.start()
+
+    # ---------------------------------------------------------------------------------------
+    # kubectl
+    def kubectl(self, command_line: str | list[str], stdin: str | None = None):
+        """Run one kubectl command against this cluster: ``cluster.kubectl("get pods -o wide")``.
+
+        Returns a :class:`~kube_lab.kubectl.KubectlResult` (``.stdout``, ``.stderr``,
+        ``.exit_code``), shown in Jupyter like a terminal.  ``stdin`` feeds ``-f -`` and
+        ``exec -i``.  A mistake is never a Python exception: kubectl's error text and exit code
+        come back in the result.  The kubeconfig (current context, namespace) persists between
+        calls; commands that wait (``rollout status``, ``wait``, ``get -w``) advance virtual time."""
+        from .kubectl import Kubectl
+        from .kubectl.magics import note_cluster
+
+        kubectl = self.__dict__.get("_kubectl")
+        if kubectl is None:
+            kubectl = self.__dict__["_kubectl"] = Kubectl(self)
+        note_cluster(self)
+        return kubectl.run(command_line, stdin)

@@ -26,8 +26,17 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class PodNetwork:
-    def __init__(self) -> None:
+    """The flat network, optionally with Services: give it each node's kube-proxy
+    (``proxies[node] = KubeProxy``) and a cluster DNS resolver (an object with
+    ``resolve(name, server, searches, ndots)`` answering for ``dns_ip``), and a connection to a
+    Service address is rewritten by the rules kube-proxy installed on the node it passes through,
+    and names are answered by cluster DNS while the ``kube-dns`` Service has endpoints."""
+
+    def __init__(self, proxies: dict | None = None, dns: Any = None, dns_ip: str = "10.96.0.10") -> None:
         self.machines: dict[str, "Machine"] = {}
+        self.proxies: dict = proxies if proxies is not None else {}
+        self.dns = dns
+        self.dns_ip = dns_ip
 
     def attach(self, machine: "Machine") -> None:
         self.machines[machine.name] = machine
@@ -53,12 +62,41 @@ class PodNetwork:
             raise NetError("timeout", dst_ip, port)
         return dst
 
+    def through_proxy(self, src: "ContainerRuntime", src_ip: str, dst_ip: str, port: int,
+                      protocol: str = "TCP") -> tuple[str, int]:
+        """Where kube-proxy's rules send a new connection: the node whose rules apply is the
+        destination node for traffic addressed to a node IP (NodePort), else the sender's node.
+        Returns the (possibly DNAT-ed) destination; REJECT is *connection refused*, DROP a
+        time-out."""
+        if not self.proxies:
+            return dst_ip, port
+        node = None
+        for m in self.machines.values():
+            if m.ip == dst_ip:
+                node = m.name
+                break
+        if node is None and src.machine is not None:
+            node = src.machine.name
+        proxy = self.proxies.get(node)
+        if proxy is None:
+            return dst_ip, port
+        fw = proxy.forward(src_ip, dst_ip, port, protocol)
+        if fw.verdict == "REJECT":
+            raise NetError("refused", dst_ip, port)
+        if fw.verdict == "DROP":
+            raise NetError("timeout", dst_ip, port)
+        if fw.verdict == "DNAT" and fw.endpoint:
+            return fw.endpoint_ip, fw.endpoint_port
+        return dst_ip, port
+
     def deliver(self, src: "ContainerRuntime", src_ip: str, dst_ip: str, port: int, request: Request) -> Response:
+        dst_ip, port = self.through_proxy(src, src_ip, dst_ip, port)
         dst = self._route(src, dst_ip, port)
         return dst.runtime.handle_request(dst_ip, port, request)
 
     def listener(self, src: "ContainerRuntime", src_ip: str, dst_ip: str, port: int) -> "Process | None":
         try:
+            dst_ip, port = self.through_proxy(src, src_ip, dst_ip, port)
             dst = self._route(src, dst_ip, port)
         except NetError:
             return None
@@ -66,4 +104,15 @@ class PodNetwork:
 
     def resolve(self, src: "ContainerRuntime", src_ip: str, name: str, server: str, searches: list,
                 ndots: int) -> Any:
-        raise DNSError("timeout", name)
+        """A DNS query from a pod: answered by cluster DNS when ``server`` is its Service and that
+        Service currently leads somewhere; otherwise nothing answers (time-out)."""
+        if self.dns is None or server != self.dns_ip:
+            raise DNSError("timeout", name)
+        try:
+            self.through_proxy(src, src_ip, server, 53, "UDP")
+        except NetError:
+            raise DNSError("timeout", name) from None
+        answer = self.dns.resolve(name, server, searches, ndots)
+        if answer is None:
+            raise DNSError("nxdomain", name)
+        return answer

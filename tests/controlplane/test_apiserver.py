@@ -349,8 +349,9 @@ def test_deleted_object_carries_deletion_revision(cluster, api):
     api.watch("configmaps", lambda t, o: seen.append((t, o["metadata"]["resourceVersion"])), "default",
               resource_version=str(api.etcd.revision))
     api.delete("configmaps", "c", "default")
+    deleted_at = str(api.etcd.revision)
     cluster.settle()
-    assert seen == [("DELETED", str(api.etcd.revision))]
+    assert seen == [("DELETED", deleted_at)]
 
 
 # ------------------------------------------------------------------------------------- delete

@@ -725,3 +725,35 @@ class CurlEntrypoint(Program):
         proc.program = program
         code = yield from program.run(proc)
         return code
+
+
+class CoreDNS(Program):
+    """registry.k8s.io/coredns/coredns: the cluster DNS server kubeadm deploys.  It serves DNS on
+    53 (answers come from the cluster DNS model the network plugs in), ``/health`` on 8080 (the
+    liveness probe), ``/ready`` on 8181 (the readiness probe) and metrics on 9153, and logs its
+    start-up banner as CoreDNS 1.11.3 does."""
+
+    memory = 12 * MI
+    sigterm = "graceful"
+    shutdown_seconds = 5.0   # the health plugin's lameduck 5s in kubeadm's Corefile
+
+    def run(self, proc: "Process") -> Generator:
+        proc.set_memory(self.memory)
+        yield proc.sleep(0.3)
+        for port in (53, 8080, 8181, 9153):
+            proc.listen(port)
+        proc.stdout(".:53\n[INFO] plugin/reload: Running configuration SHA512 = "
+                    "591cf328cccc12bc490481273e738df59329c62c0b729d94e8b61db9961c2fa5f046dd37f1cf888b953814040d180f52594972691cd6ff41be96639138a43908\n"
+                    "CoreDNS-1.11.3\nlinux/amd64, go1.21.11, a6338e9\n")
+        yield proc.forever()
+        return 0
+
+    def handle(self, proc: "Process", request: Request) -> Response:
+        if request.port == 8080 and request.route == "/health":
+            return Response(200, "OK")
+        if request.port == 8181 and request.route == "/ready":
+            return Response(200, "OK")
+        if request.port == 9153 and request.route == "/metrics":
+            return Response(200, "# HELP coredns_build_info A metric with a constant '1' value labeled by version, "
+                                 "revision, and goversion from which CoreDNS was built.\n")
+        return Response(404, "404 page not found\n")

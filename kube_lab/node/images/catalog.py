@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import partial
 
 from . import Image
-from .apps import (Agnhost, BootcampServer, CurlEntrypoint, Etcd, GoProxy, HelloApp, MySQLClient,
+from .apps import (Agnhost, BootcampServer, CoreDNS, CurlEntrypoint, Etcd, GoProxy, HelloApp, MySQLClient,
                    MySQLEntrypoint, Pause, Perl, Redis, RedisCLI, Stress, VishStress, WordPress)
 from .nginx import DEFAULT_CONF, WELCOME, WELCOME_OLD, DockerEntrypoint, Nginx
 from .shell import ShellProgram
@@ -225,6 +225,9 @@ def preloaded_images() -> list[Image]:
     for name, tag, size in KIND_NODE_IMAGES:
         if name == "registry.k8s.io/etcd":
             continue   # defined above with its program
+        if name == "registry.k8s.io/coredns/coredns":
+            out.append(_generic(name, tag, size, program=CoreDNS))
+            continue
         out.append(_generic(name, tag, size))
     return out
 
