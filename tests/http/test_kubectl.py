@@ -34,7 +34,7 @@ def pods_can_run(lab) -> bool:
     scheduler and kubelets."""
     return (has_controller(lab, "deployment") and has_controller(lab, "replicaset")
             and getattr(lab.cluster, "scheduler", None) is not None
-            and bool(getattr(lab.cluster, "kubelets", None)))
+            and bool(getattr(lab.cluster, "machines", None)))
 
 
 def test_version_and_api_resources(lab):
