@@ -250,7 +250,8 @@ MUTATIONS = [
     "create clusterrole cr --verb=get,list --resource=nodes --non-resource-url=/healthz -o yaml",
     "create clusterrole agg --aggregation-rule=rbac.example.com/aggregate-to-view=true -o yaml",
     "create rolebinding rb --role=pod-reader --user=alice", "describe role pod-reader", "describe rolebinding rb",
-    "get role,rolebinding -o wide", "describe job j1",
+    # (not "describe job j1": its events' ages come from the wall clock in the real kubectl)
+    "get role,rolebinding -o wide", "get job j1",
     "describe secret s1", "taint nodes kind-worker app=blue:NoSchedule", "taint nodes kind-worker app=blue:NoSchedule",
     "taint nodes kind-worker app-", "cordon kind-worker2", "uncordon kind-worker2",
     "delete pod web-1 --grace-period=0 --force", "delete pod crash --now --wait=false",

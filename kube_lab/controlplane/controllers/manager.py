@@ -7,17 +7,22 @@ lets each register its handlers, then starts the shared informers.
 from __future__ import annotations
 
 from ...client import Client, InformerFactory
+from .cronjob import CronJobController
+from .daemonset import DaemonSetsController
 from .deployment import DeploymentController
 from .endpoints import EndpointsController
 from .endpointslice import EndpointSliceController
 from .endpointslicemirroring import EndpointSliceMirroringController
 from .garbagecollector import GarbageCollector
+from .job import JobController
 from .namespace import NamespaceController
 from .nodeipam import NodeIPAMController
 from .nodelifecycle import NodeLifecycleController
 from .replicaset import ReplicaSetController, ReplicationControllerController
 from .rootcacertpublisher import RootCACertPublisher
 from .serviceaccounts import ServiceAccountsController
+from .statefulset import StatefulSetController
+from .ttlafterfinished import TTLAfterFinishedController
 
 
 class ControllerManager:
@@ -37,6 +42,11 @@ class ControllerManager:
             "replicaset": ReplicaSetController(self.client, self.informers),
             "replicationcontroller": ReplicationControllerController(self.client, self.informers),
             "deployment": DeploymentController(self.client, self.informers),
+            "statefulset": StatefulSetController(self.client, self.informers),
+            "daemonset": DaemonSetsController(self.client, self.informers),
+            "job": JobController(self.client, self.informers),
+            "cronjob": CronJobController(self.client, self.informers),
+            "ttl-after-finished": TTLAfterFinishedController(self.client, self.informers),
         }
 
     def __getitem__(self, name: str):
