@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 NOTEBOOKS := $(wildcard notebooks/*.ipynb solutions/*.ipynb)
 
-.PHONY: lab test setup graphviz bench clean
+.PHONY: lab test setup graphviz bench course clean
 
 setup: $(STAMP) graphviz
 
@@ -30,10 +30,17 @@ lab: setup
 	$(VENV)/bin/jupyter lab $(if $(wildcard notebooks/00_welcome.ipynb),notebooks/00_welcome.ipynb,--notebook-dir=.)
 
 test: setup
-	$(PY) -m pytest tests $(if $(NOTEBOOKS),--nbval $(NOTEBOOKS) --nbval-sanitize-with tests/nbval_sanitize.cfg)
+	$(PY) -m pytest tests $(if $(NOTEBOOKS),--nbval $(NOTEBOOKS) --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg)
+
+# For course authors: regenerate exercises/ from solutions/, then re-execute every lesson and
+# solution in a fresh kernel and save the outputs in place (commit the result).
+course: setup
+	$(VENV)/bin/kube-lab course release
+	$(VENV)/bin/kube-lab course execute $(NOTEBOOKS)
 
 bench: setup
 	$(PY) bench/run.py
+	$(PY) bench/notebooks.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

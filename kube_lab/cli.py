@@ -177,6 +177,34 @@ def _cmd_kubectl(argv: list[str]) -> int:
     return result.exit_code
 
 
+def _cmd_course_release(args: argparse.Namespace) -> int:
+    """``kube-lab course release``: write exercises/ from solutions/."""
+    from .course.release import ReleaseError, release
+
+    try:
+        written = release(args.solutions, args.exercises)
+    except (OSError, ReleaseError) as e:
+        print(f"kube-lab course release: {e}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _cmd_course_execute(args: argparse.Namespace) -> int:
+    """``kube-lab course execute NOTEBOOK…``: run notebooks in fresh kernels, save the outputs."""
+    from .course.build import main as execute_main
+
+    return execute_main(args.notebooks)
+
+
+def _cmd_grade(args: argparse.Namespace) -> int:
+    """``kube-lab grade SUBMISSION.ipynb … [--csv report.csv]``."""
+    from .course.grader import main as grade_main
+
+    return grade_main(args.submissions, csv_path=args.csv, timeout=args.timeout, feedback=args.feedback)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kube-lab", description="A Kubernetes course with a simulated cluster.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -200,6 +228,22 @@ def build_parser() -> argparse.ArgumentParser:
     srv.set_defaults(func=_cmd_serve)
     sub.add_parser("kubectl", help="run kubectl against a cluster kept in a state file "
                                    "(kube-lab kubectl --help)", add_help=False)
+    course = sub.add_parser("course", help="course authoring: release exercises from solutions")
+    course_sub = course.add_subparsers(dest="course_command", metavar="COMMAND")
+    rel = course_sub.add_parser("release", help="write exercises/ from solutions/ (answers replaced by placeholders)")
+    rel.add_argument("--solutions", default="solutions", help="solution notebooks (default ./solutions)")
+    rel.add_argument("--exercises", default="exercises", help="where to write the exercises (default ./exercises)")
+    rel.set_defaults(func=_cmd_course_release)
+    exe = course_sub.add_parser("execute", help="run notebooks top to bottom in a fresh kernel and save their outputs")
+    exe.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
+    exe.set_defaults(func=_cmd_course_execute)
+    gr = sub.add_parser("grade", help="grade submitted notebooks, each in a fresh kernel")
+    gr.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="notebooks or folders of notebooks")
+    gr.add_argument("--csv", default=None, metavar="FILE", help="also write the scores to a CSV file")
+    gr.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
+                    help="time limit for each notebook (default 120)")
+    gr.add_argument("--feedback", action="store_true", help="also print every check's PASS/FAIL line and hint")
+    gr.set_defaults(func=_cmd_grade)
     return p
 
 
