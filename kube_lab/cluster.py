@@ -47,14 +47,16 @@ class Cluster:
 
     Options: ``name`` (cluster name, "kind"), ``node_cpu`` ("4"), ``node_memory_ki``,
     ``start_time`` (Unix seconds that virtual time 0 maps to), ``trace`` (record API requests,
-    True), ``trace_limit``, ``network_addons`` (False: CoreDNS, kube-proxy on every node and the
-    LoadBalancer controller, so Services and DNS names work from pods — see docs/architecture.md).
+    True), ``trace_limit``, ``network_addons`` (True, as on kind: the CoreDNS
+    Deployment behind the kube-dns Service, kube-proxy on every node and the LoadBalancer
+    controller, so Services and DNS names work from pods; False gives a bare control plane whose
+    kube-system namespace is empty).
     """
 
     def __init__(self, nodes: int = 3, seed: int = 0, *, name: str = "kind", node_cpu: str = "4",
                  node_memory_ki: int = 8 * 1024 * 1024, start_time: float | None = None,
                  trace: bool = True, trace_limit: int | None = None, etcd: Etcd | None = None,
-                 network_addons: bool = False):
+                 network_addons: bool = True):
         if nodes < 0:
             raise ValueError("nodes must be >= 0")
         self.name = name
@@ -95,6 +97,8 @@ class Cluster:
         store = Etcd.snapshot_restore(path)
         if store.saved_at is not None and "start_time" not in options:
             options["start_time"] = store.saved_at
+        if "network_addons" not in options:     # the add-ons come back when the snapshot has them
+            options["network_addons"] = store.get("/registry/services/specs/kube-system/kube-dns") is not None
         cluster = cls(nodes=0, seed=seed, etcd=store, **options)
         cluster._boot_restored_nodes()
         return cluster

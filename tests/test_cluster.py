@@ -13,7 +13,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 @pytest.fixture(scope="module")
 def fresh():
-    return Cluster(nodes=3, seed=0)
+    return Cluster(nodes=3, seed=0, network_addons=False)
 
 
 def test_kind_like_topology(fresh):
@@ -56,7 +56,7 @@ def test_returned_objects_are_copies(fresh):
 
 
 def test_time_moves_only_when_asked():
-    c = Cluster(nodes=1, seed=0)
+    c = Cluster(nodes=1, seed=0, network_addons=False)
     assert c.now == 0
     c.run(30)
     assert c.now == 30
@@ -65,7 +65,7 @@ def test_time_moves_only_when_asked():
 
 
 def test_run_until_and_timeout():
-    c = Cluster(nodes=1, seed=0)
+    c = Cluster(nodes=1, seed=0, network_addons=False)
     t = c.run_until(lambda cl: cl.now >= 12, timeout=60, step=5)
     assert t == 15
     with pytest.raises(TimeoutError):
@@ -74,7 +74,7 @@ def test_run_until_and_timeout():
 
 
 def test_settle_runs_the_controllers():
-    c = Cluster(nodes=1, seed=0)
+    c = Cluster(nodes=1, seed=0, network_addons=False)
     c.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}})
     with pytest.raises(StatusError):
         c.get("sa", "default", "team")  # nothing has run yet
@@ -83,7 +83,7 @@ def test_settle_runs_the_controllers():
 
 
 def test_delete_graceful_and_list_selector():
-    c = Cluster(nodes=1, seed=0)
+    c = Cluster(nodes=1, seed=0, network_addons=False)
     for name, app in (("a", "web"), ("b", "db")):
         c.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": app}},
                   "spec": {"nodeName": "kind-worker", "containers": [{"name": "c", "image": "nginx"}]}})
@@ -96,7 +96,7 @@ def test_delete_graceful_and_list_selector():
 
 
 def test_snapshot_restore_gives_back_an_identical_store(tmp_path):
-    c = Cluster(nodes=2, seed=3)
+    c = Cluster(nodes=2, seed=3, network_addons=False)
     c.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "precious"}, "data": {"k": "v"}})
     c.run(42)
     path = str(tmp_path / "snapshot.db")
@@ -225,3 +225,22 @@ def test_apply_multi_document_reports_every_failure_and_applies_the_rest():
     assert e.value.messages[1].startswith('Error from server (Invalid): error when creating "STDIN": '
                                           'ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name"')
     assert c.get("cm", "ok")["metadata"]["name"] == "ok"
+
+
+def test_default_cluster_has_kinds_network_addons():
+    """Like kind: CoreDNS runs behind kube-dns, every node has a kube-proxy, names resolve."""
+    c = Cluster(nodes=2, seed=0)
+    dns = c.list("pods", "kube-system", selector="k8s-app=kube-dns")
+    assert len(dns) == 2 and all(p["status"]["phase"] == "Running" for p in dns)
+    assert c.get("svc", "kube-dns", "kube-system")["spec"]["clusterIP"] == "10.96.0.10"
+    assert sorted(c.machines) == ["kind-control-plane", "kind-worker", "kind-worker2"]
+    assert sorted(c.proxies) == sorted(c.machines)
+    assert Cluster(nodes=1, network_addons=False).list("pods", "kube-system") == []
+
+
+def test_restore_brings_back_the_add_ons_the_snapshot_had(tmp_path):
+    for addons in (True, False):
+        c = Cluster(nodes=1, seed=0, network_addons=addons)
+        c.snapshot_save(str(tmp_path / "s.db"))
+        r = Cluster.restore(str(tmp_path / "s.db"))
+        assert r.network_addons is addons and (len(r.proxies) == 2) is addons

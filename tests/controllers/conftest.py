@@ -16,7 +16,7 @@ from kube_lab.api.meta import controller_ref  # noqa: E402
 
 @pytest.fixture
 def cluster():
-    return Cluster(nodes=0, seed=0)
+    return Cluster(nodes=0, seed=0, network_addons=False)
 
 
 @pytest.fixture

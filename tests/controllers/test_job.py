@@ -19,7 +19,7 @@ def job(name="pi", command=PI_COMMAND, image="perl:5.34.0", restart="Never", **s
 
 
 def setup(exits, nodes=3):
-    cluster = Cluster(nodes=0, seed=0)
+    cluster = Cluster(nodes=0, seed=0, network_addons=False)
     kubelet = FakeKubelet(cluster, nodes=nodes, exits=exits)
     return cluster, kubelet
 

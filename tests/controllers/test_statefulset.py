@@ -296,7 +296,7 @@ ops = st.lists(st.one_of(
 @SETTINGS
 @given(replicas=st.integers(0, 4), policy=st.sampled_from(["OrderedReady", "Parallel"]), ops=ops)
 def test_never_two_pods_for_one_ordinal(replicas, policy, ops):
-    cluster = Cluster(nodes=0, seed=0, trace=False)
+    cluster = Cluster(nodes=0, seed=0, trace=False, network_addons=False)
     FakeKubelet(cluster, nodes=3)
     cluster.create(statefulset(replicas=replicas, podManagementPolicy=policy))
     seen: set[str] = set()

@@ -10,7 +10,7 @@ from kube_lab.api.meta import deep_copy
 
 @pytest.fixture
 def cluster():
-    return Cluster(nodes=1, seed=0)
+    return Cluster(nodes=1, seed=0, network_addons=False)
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ def scratch_checks():
 
 
 def test_report_lines_points_and_hints(scratch_checks):
-    cluster = Cluster(nodes=0, seed=0)
+    cluster = Cluster(nodes=0, seed=0, network_addons=False)
     rep = grade("ex99", cluster)
     assert isinstance(rep, Report) and (rep.points, rep.possible) == (2, 6)
     assert rep.text() == (
@@ -44,7 +44,7 @@ def test_report_lines_points_and_hints(scratch_checks):
 
 
 def test_grade_finds_the_notebooks_cluster(scratch_checks):
-    cluster = Cluster(nodes=0, seed=0)      # noqa: F841 - found through the caller's variables
+    cluster = Cluster(nodes=0, seed=0, network_addons=False)      # noqa: F841 - found through the caller's variables
     assert grade("ex99.ok").passed
 
 
@@ -56,7 +56,7 @@ def test_unknown_checks(scratch_checks):
 
 
 def test_raise_mode_for_nbgrader(scratch_checks, monkeypatch):
-    cluster = Cluster(nodes=0, seed=0)
+    cluster = Cluster(nodes=0, seed=0, network_addons=False)
     monkeypatch.setenv("KUBE_LAB_GRADE_RAISE", "1")
     assert grade("ex99.ok", cluster).passed
     with pytest.raises(AssertionError, match="FAIL ex99.bad"):
@@ -65,7 +65,7 @@ def test_raise_mode_for_nbgrader(scratch_checks, monkeypatch):
 
 @pytest.mark.parametrize("exercise", ["ex01", "ex02"])
 def test_checks_fail_with_their_hint_on_an_empty_cluster_and_change_nothing(exercise):
-    cluster = Cluster(nodes=2, seed=0)
+    cluster = Cluster(nodes=2, seed=0, network_addons=False)
     now, rev = cluster.now, cluster.etcd.revision
     rep = grade(exercise, cluster)
     assert rep.points == 0 and rep.possible == 7
@@ -77,7 +77,7 @@ def test_checks_fail_with_their_hint_on_an_empty_cluster_and_change_nothing(exer
 
 
 def test_ex01_passes_on_a_cluster_that_did_the_work():
-    c = Cluster(nodes=3, seed=1)
+    c = Cluster(nodes=3, seed=1, network_addons=False)
     for cmd in ("create deployment hello --image=nginx:1.25 --replicas=3", "expose deployment hello --port 80",
                 "create configmap hello-config '--from-literal=greeting=hello, kubernetes'"):
         assert c.kubectl(cmd).exit_code == 0, cmd

@@ -12,7 +12,7 @@ from kube_lab.kubectl.parser import Command, CommandError, Flag, FlagError, pars
 
 @pytest.fixture(scope="module")
 def k():
-    return Kubectl(Cluster(nodes=1))
+    return Kubectl(Cluster(nodes=1, network_addons=False))
 
 
 def cmd() -> Command:

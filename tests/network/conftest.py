@@ -13,7 +13,7 @@ NODES = {"node-1": "172.18.0.11", "node-2": "172.18.0.12", "node-3": "172.18.0.1
 
 class NetLab:
     def __init__(self, seed: int = 0, nodes: dict[str, str] = NODES):
-        self.cluster = Cluster(nodes=0, seed=seed)
+        self.cluster = Cluster(nodes=0, seed=seed, network_addons=False)
         self.api = self.cluster.client("test")
         self.node_ips = dict(nodes)
         for name, ip in nodes.items():

@@ -9,7 +9,7 @@ from kube_lab import Cluster
 
 @pytest.fixture
 def cluster():
-    return Cluster(nodes=1, seed=0)
+    return Cluster(nodes=1, seed=0, network_addons=False)
 
 
 def pod(name: str, containers: list[dict], node: str = "kind-worker", **spec) -> dict:

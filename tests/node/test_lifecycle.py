@@ -16,7 +16,7 @@ def seconds(go: str) -> float:
 
 
 def test_three_nginx_pods_go_pending_containercreating_running():
-    c = Cluster(nodes=3, seed=0)
+    c = Cluster(nodes=3, seed=0, network_addons=False)
     names = [f"web-{i}" for i in range(3)]
     seen = {n: watch_states(c, n) for n in names}
     for i, n in enumerate(names):
@@ -43,7 +43,7 @@ def test_three_nginx_pods_go_pending_containercreating_running():
 
 
 def test_scheduled_event_comes_first_when_the_scheduler_places_the_pod():
-    c = Cluster(nodes=1, seed=0)
+    c = Cluster(nodes=1, seed=0, network_addons=False)
     if c.scheduler is None:
         pytest.skip("no kube-scheduler in this build")
     body = pod("web", [container("nginx", "nginx:1.25")])
@@ -259,7 +259,7 @@ def test_pod_on_unknown_node_is_left_alone(cluster):
 
 
 def test_admission_rejects_a_pod_that_does_not_fit():
-    c = Cluster(nodes=1, seed=0, node_cpu="2")
+    c = Cluster(nodes=1, seed=0, node_cpu="2", network_addons=False)
     c.create(pod("big", [container(command=["sleep", "3600"], resources={"requests": {"cpu": "3"}})]))
     c.run(2)
     st = status(c, "big")
@@ -280,7 +280,7 @@ def test_admission_checks_node_selector(cluster):
 
 
 def test_three_replica_deployment_end_to_end():
-    c = Cluster(nodes=3, seed=0)
+    c = Cluster(nodes=3, seed=0, network_addons=False)
     if c.scheduler is None or "deployment" not in c.controller_manager.controllers:
         pytest.skip("needs kube-scheduler and the deployment controller")
     c.apply("""

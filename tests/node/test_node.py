@@ -32,7 +32,7 @@ def ready_condition(node: dict) -> dict:
 
 
 def test_registration_like_kind():
-    c = Cluster(nodes=2, seed=0)
+    c = Cluster(nodes=2, seed=0, network_addons=False)
     assert c.now == 0
     node = c.get("node", "kind-worker2")
     assert node["spec"]["podCIDR"] == "10.244.2.0/24"
@@ -96,7 +96,7 @@ def test_node_status_is_reported_on_change_or_every_five_minutes(cluster):
 
 
 def test_power_off_stops_lease_and_status_updates():
-    c = Cluster(nodes=2, seed=0)
+    c = Cluster(nodes=2, seed=0, network_addons=False)
     c.create(pod("web", [container("nginx", "nginx:1.25")]))
     c.run(20)
     lease_before = c.get("lease", "kind-worker", "kube-node-lease")["spec"]["renewTime"]
@@ -140,7 +140,7 @@ def test_stopped_kubelet_leaves_containers_running_unreported(cluster):
 
 
 def test_network_cut_keeps_containers_running_but_silences_the_node():
-    c = Cluster(nodes=2, seed=0)
+    c = Cluster(nodes=2, seed=0, network_addons=False)
     c.create(pod("web", [container("nginx", "nginx:1.25")], node="kind-worker2"))
     c.create(pod("client", [container(command=["sleep", "3600"])]))
     c.run(15)
@@ -189,7 +189,7 @@ def test_add_and_remove_nodes(cluster):
 
 
 def test_restored_cluster_boots_its_nodes(tmp_path):
-    c = Cluster(nodes=1, seed=3)
+    c = Cluster(nodes=1, seed=3, network_addons=False)
     c.create(pod("web", [container("nginx", "nginx:1.25")]))
     c.run(20)
     path = str(tmp_path / "snap.db")

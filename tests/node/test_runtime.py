@@ -39,7 +39,7 @@ def test_second_server_on_the_same_port_fails_to_bind(cluster):
 
 
 def test_pod_to_pod_across_nodes_and_unreachable_addresses():
-    c = Cluster(nodes=2, seed=0)
+    c = Cluster(nodes=2, seed=0, network_addons=False)
     c.create(pod("web", [container("nginx", "nginx:1.25")], node="kind-worker2"))
     c.create(pod("client", [container(command=["sleep", "3600"])]))
     c.run(10)
@@ -246,7 +246,7 @@ class Hello(WebServer):
 
 
 def test_a_lesson_defines_its_own_program():
-    c = Cluster(nodes=1, seed=0)
+    c = Cluster(nodes=1, seed=0, network_addons=False)
     c.registry.define("lesson/hello:1.0", Hello)
     c.create(pod("hello", [container("app", "lesson/hello:1.0",
                                      readinessProbe={"httpGet": {"path": "/", "port": 8080}, "periodSeconds": 1})]))

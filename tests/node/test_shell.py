@@ -8,7 +8,7 @@ from .conftest import container, pod
 
 @pytest.fixture(scope="module")
 def box():
-    c = Cluster(nodes=1, seed=0)
+    c = Cluster(nodes=1, seed=0, network_addons=False)
     c.create(pod("bb", [container("bb", "busybox:1.36", command=["sleep", "3600"])]))
     c.create(pod("deb", [container("deb", "debian:bookworm", command=["sleep", "infinity"])]))
     c.run(10)
@@ -90,7 +90,7 @@ def test_nslookup_without_a_dns_server_times_out_like_busybox(box):
 
 
 def test_nslookup_in_busybox_1_28_prints_the_old_format():
-    c = Cluster(nodes=1, seed=0)
+    c = Cluster(nodes=1, seed=0, network_addons=False)
     c.create(pod("old", [container("bb", "busybox:1.28", command=["sleep", "3600"])]))
     c.run(5)
     out, err, code = c.node("kind-worker").kubelet.exec("default", "old", None, ["nslookup", "myservice"])
@@ -104,7 +104,7 @@ def test_wget_bad_address(box):
 
 
 def test_trap_runs_on_sigterm_between_commands():
-    c = Cluster(nodes=1, seed=0)
+    c = Cluster(nodes=1, seed=0, network_addons=False)
     script = "trap 'echo caught; exit 0' TERM; while true; do sleep 1; done"
     c.create(pod("t", [container("c", command=["sh", "-c", script])]))
     c.run(5)

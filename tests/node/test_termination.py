@@ -27,7 +27,7 @@ class SlowShutdown(Program):
 
 @pytest.fixture
 def cl():
-    c = Cluster(nodes=1, seed=0)
+    c = Cluster(nodes=1, seed=0, network_addons=False)
     c.registry.define("lesson/exits:1.0", ExitsOnTerm)
     c.registry.define("lesson/slow:1.0", SlowShutdown)
     return c

@@ -12,7 +12,7 @@ pytest.importorskip("matplotlib")
 
 @pytest.fixture()
 def cluster():
-    c = Cluster(nodes=2, seed=0)
+    c = Cluster(nodes=2, seed=0, network_addons=False)   # an empty kube-system: virtual time starts at 0
     c.kubectl("create deployment web --image=nginx:1.25 --replicas=2")
     return c
 
