@@ -50,13 +50,20 @@ class Cluster:
     True), ``trace_limit``, ``network_addons`` (True, as on kind: the CoreDNS
     Deployment behind the kube-dns Service, kube-proxy on every node and the LoadBalancer
     controller, so Services and DNS names work from pods; False gives a bare control plane whose
-    kube-system namespace is empty).
+    kube-system namespace is empty), ``local_path_storage`` (True, as on kind: the default
+    StorageClass ``standard``, the ``local-path-storage`` namespace and the local-path provisioner,
+    which makes a hostPath volume on the node a claim's first pod lands on; ``"deployment"`` also
+    runs the provisioner's Deployment there, so its pod shows in ``kubectl get pods -A`` as on
+    kind; False: no StorageClass, claims bind only to volumes you make),
+    ``metrics_server`` (False, as on kind, which ships none: ``kubectl top`` answers "Metrics API
+    not available" and HorizontalPodAutoscalers get no metrics; True installs it at start, as
+    :meth:`install_metrics_server` does later).
     """
 
     def __init__(self, nodes: int = 3, seed: int = 0, *, name: str = "kind", node_cpu: str = "4",
                  node_memory_ki: int = 8 * 1024 * 1024, start_time: float | None = None,
                  trace: bool = True, trace_limit: int | None = None, etcd: Etcd | None = None,
-                 network_addons: bool = True):
+                 network_addons: bool = True, local_path_storage: bool | str = True, metrics_server: bool = False):
         if nodes < 0:
             raise ValueError("nodes must be >= 0")
         self.name = name
@@ -74,11 +81,16 @@ class Cluster:
             self._bootstrap()
             if network_addons:
                 self._install_network_addons()
+            if local_path_storage:
+                self._install_local_path_storage(deployment=local_path_storage == "deployment")
         self.controller_manager = ControllerManager(self.apiserver, ca_pem=self._ca_pem())
         self.controller_manager.start()
         self._start_scheduler()
+        self.local_path_provisioner = self._start_local_path_provisioner() if local_path_storage else None
         if not restored:
             self._register_nodes(nodes, node_cpu, node_memory_ki)
+        if metrics_server:
+            self.install_metrics_server()
         self.settle()
 
     # ---------------------------------------------------------------------------------------
@@ -152,6 +164,21 @@ class Cluster:
 
         install_cluster_dns(Client(self.apiserver, "kubeadm"))
 
+    def _install_local_path_storage(self, deployment: bool) -> None:
+        """kind's default storage, applied as kind does with ``kubectl apply``: the
+        ``local-path-storage`` namespace and config, the ``standard`` default StorageClass and (if
+        asked) the provisioner's Deployment, whose pod would shift generated names and pod IPs."""
+        from .storage import install_local_path_storage
+
+        install_local_path_storage(Client(self.apiserver, "kind"), deployment=deployment)
+
+    def _start_local_path_provisioner(self):
+        """The local-path provisioner process (``self.local_path_provisioner``)."""
+        from .storage import LocalPathProvisioner
+
+        return LocalPathProvisioner(Client(self.apiserver, "local-path-provisioner"),
+                                    uuid=self.random.uuid4("local-path-provisioner/id")).start()
+
     def _ca_pem(self) -> str:
         raw = b"".join(hashlib.sha256(f"{self.seed}:ca:{i}".encode()).digest() for i in range(24))
         body = base64.b64encode(raw).decode()
@@ -215,6 +242,7 @@ class Cluster:
 
         self.proxies[name] = KubeProxy(Client(self.apiserver, f"kube-proxy/{name}"), self.loop, name, ip,
                                        self.random.stream(f"kube-proxy/{name}")).start()
+        self.proxies[name].host_rules = machine.runtime.portmap     # hostPort chains in its tables
         return machine
 
     # ---------------------------------------------------------------------------------------
@@ -426,6 +454,41 @@ class Cluster:
             else:
                 docs.append(d)
         return docs, source
+
+    # ---------------------------------------------------------------------------------------
+    # add-ons
+    def install_metrics_server(self, *, kubelet_insecure_tls: bool = True):
+        """Install metrics-server v0.7.2 as kind users do — ``kubectl apply -f`` its
+        ``components.yaml`` with ``--kubelet-insecure-tls`` added (without it, every scrape of
+        kind's self-signed kubelets fails and the pod never becomes ready).  ``kubectl top`` and
+        HorizontalPodAutoscalers get usage once its pod has started and scraped twice (~20 s).
+        Returns the add-on's model, also ``self.metrics_server``."""
+        from .addons import install_metrics_server
+
+        return install_metrics_server(self, kubelet_insecure_tls=kubelet_insecure_tls)
+
+    # ---------------------------------------------------------------------------------------
+    # traffic (kube_lab.network.traffic)
+    def request(self, url_or_target: str, source: str = "outside", *, namespace: str = "default",
+                method: str = "GET", timeout: float = 1.0):
+        """One request (``"http://web"``, ``"web:80"``, ``"172.18.0.3:30080"``, ``"tcp://db:5432"``)
+        from ``source`` (``"outside"``, ``"pod/NAME"``, ``"node/NAME"``), answered by the
+        programs in the pods; virtual time advances until it completes or times out.  Returns a
+        :class:`~kube_lab.network.traffic.RequestResult` with the hop-by-hop trace."""
+        from .network import traffic
+
+        return traffic.for_cluster(self).request(url_or_target, source, namespace=namespace, method=method,
+                                                 timeout=timeout)
+
+    def load(self, url_or_target: str, source: str = "outside", *, rate: float = 10.0, count: int | None = None,
+             duration: float | None = None, namespace: str = "default", concurrency: int | None = None):
+        """Start sending requests every ``1/rate`` virtual seconds (``count`` of them, or for
+        ``duration`` seconds); ``cluster.run(...)`` carries them.  Returns a
+        :class:`~kube_lab.network.traffic.LoadGenerator` (``.spread()``, ``.summary()``, ``.plot()``)."""
+        from .network import traffic
+
+        return traffic.for_cluster(self).load(url_or_target, source, rate=rate, count=count, duration=duration,
+                                              namespace=namespace, concurrency=concurrency)
 
     # ---------------------------------------------------------------------------------------
     def client(self, component: str = "user") -> Client:

@@ -33,7 +33,7 @@ def test_kind_like_topology(fresh):
 
 def test_system_objects(fresh):
     assert [n["metadata"]["name"] for n in fresh.list("ns")] == ["default", "kube-node-lease", "kube-public",
-                                                                 "kube-system"]
+                                                                 "kube-system", "local-path-storage"]
     assert all(ns["status"]["phase"] == "Active" for ns in fresh.list("namespaces"))
     assert fresh.get("svc", "kubernetes")["spec"]["clusterIP"] == "10.96.0.1"
     assert fresh.get("sa", "default", "kube-system")["metadata"]["name"] == "default"

@@ -118,6 +118,98 @@ def _walk(value, node, path: str, found: list[str]) -> None:
                 _walk(item, inner, f"{path}.{key}", found)
 
 
+# -- typed decoding ---------------------------------------------------------------------------
+# encoding/json (inside sigs.k8s.io/json) refuses a JSON value of the wrong kind for a typed Go
+# field and reports the first such value it meets:
+#   json: cannot unmarshal array into Go struct field ReplicationControllerSpec.spec.selector of type string
+# ``Struct`` is the Go struct holding the field and ``Field`` the path of struct fields from the
+# root (no slice indices, no map keys).  Only the Go types named exactly below are checked;
+# integers (int32 or int64?), quantities and free-form values are left to validation.
+
+_GO_LEAF = {"string": "string", "boolean": "bool", "map[string]string": "map[string]string",
+            "list[string]": "[]string"}
+_PREFIX = None
+
+
+def _go_struct_name(type_name: str) -> str:
+    global _PREFIX
+    if _PREFIX is None:
+        import re
+
+        _PREFIX = re.compile(r"^(?:[A-Z][a-z]*)?V\d+(?:(?:alpha|beta)\d+)?(?=[A-Z])")
+    return _PREFIX.sub("", type_name, count=1)
+
+
+def _json_kind(value) -> str:
+    if type(value) is dict:
+        return "object"
+    if type(value) is list:
+        return "array"
+    if type(value) is bool:
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "string"
+
+
+def type_error(kind_key: str, obj: dict) -> str | None:
+    """The ``json: cannot unmarshal …`` text typed decoding gives ``obj``, or None."""
+    from . import schema_data
+
+    root = schema_data.ROOTS.get(kind_key)
+    if root is None or type(obj) is not dict:
+        return None
+    return _type_walk(obj, root, "", schema_data.TYPES)
+
+
+def _type_walk(value: dict, type_name: str, path: str, types: dict) -> str | None:
+    table = types.get(type_name) or {}
+    for key, child in value.items():
+        spec = table.get(key)
+        if spec is None or child is None:
+            continue
+        field = f"{path}.{key}" if path else key
+        go = _GO_LEAF.get(spec)
+        if go is not None:
+            bad = None
+            if spec == "string":
+                bad = None if type(child) is str else child
+            elif spec == "boolean":
+                bad = None if type(child) is bool else child
+            elif spec == "map[string]string":
+                if type(child) is not dict:
+                    bad = child
+                else:
+                    bad = next((v for v in child.values() if v is not None and type(v) is not str), None)
+                    go = "string" if bad is not None else go
+            elif type(child) is not list:
+                bad = child
+            else:
+                bad = next((v for v in child if v is not None and type(v) is not str), None)
+                go = "string" if bad is not None else go
+            if bad is not None:
+                return (f"json: cannot unmarshal {_json_kind(bad)} into Go struct field "
+                        f"{_go_struct_name(type_name)}.{field} of type {go}")
+            continue
+        if spec in types:
+            if type(child) is dict:
+                found = _type_walk(child, spec, field, types)
+                if found:
+                    return found
+        elif spec.startswith("list[") and spec[5:-1] in types and type(child) is list:
+            for item in child:
+                if type(item) is dict:
+                    found = _type_walk(item, spec[5:-1], field, types)
+                    if found:
+                        return found
+    return None
+
+
+def type_error_message(kind: str, version: str, detail: str) -> str:
+    version = version.rpartition("/")[2]
+    return f"{kind} in version {errors.go_quote(version)} cannot be handled as a {kind}: {detail}"
+
+
 def strict_error_message(kind: str, version: str, paths: list[str]) -> str:
     """The message of :func:`strict_error` (``runtime.NewStrictDecodingError`` wrapped by the
     handlers' ``transformDecodeError``)."""

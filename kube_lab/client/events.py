@@ -81,9 +81,17 @@ class EventRecorder:
             "reportingComponent": self.component,
             "reportingInstance": self.host,
         }
-        try:
-            out = self.client.create("events", ev, namespace)
-        except errors.StatusError:
-            return None  # events are best effort: a namespace being deleted refuses them
+        for _ in range(8):
+            try:
+                out = self.client.create("events", ev, namespace)
+                break
+            except errors.StatusError as e:
+                if e.reason != "AlreadyExists":
+                    return None  # events are best effort: a namespace being deleted refuses them
+                # another component wrote an event about the same object in the same virtual
+                # nanosecond (real clocks never tie): the name takes the next nanosecond
+                ev["metadata"]["name"] = self._name(ref["name"])
+        else:
+            return None
         self._seen[key] = (namespace, out["metadata"]["name"], 1)
         return out

@@ -296,8 +296,9 @@ class Etcd:
         """Raise if any stored value changed since it was written (needs KUBE_LAB_CHECK_IMMUTABLE)."""
         if self._fingerprints is None:
             return
-        for bucket in self._buckets.values():
-            for kv in bucket.values():
+        # copies: a served cluster's HTTP thread may still be writing while a test tears down
+        for bucket in list(self._buckets.values()):
+            for kv in list(bucket.values()):
                 self._check(kv)
 
     # watch & compaction -----------------------------------------------------------------------

@@ -1662,6 +1662,11 @@ class Describers:
             describe_events(events, w, now)
         return tabbed(body)
 
+    def _HorizontalPodAutoscaler(self, hpa: dict) -> str:
+        from .describe_hpa import describe_hpa
+
+        return describe_hpa(self, hpa)
+
     def _RoleBinding(self, b: dict) -> str:
         md = b.get("metadata") or {}
 

@@ -24,8 +24,14 @@ Three views of the same rules:
 **IPVS mode** (``pkg/proxy/ipvs``) keeps one virtual server per Service address and port with
 round-robin real servers, shown as ``ipvsadm -Ln`` prints them.
 
-Rule updates go through a bounded-frequency runner as upstream's (``--iptables-min-sync-period``
-1 s, burst 2): the first changes are applied at once, a storm of changes at most once a second.
+Rule updates go through a bounded-frequency runner as upstream's (``NewBoundedFrequencyRunner``
+with ``minSyncPeriod`` — 1 s, the v1.32 default and what kind's KubeProxyConfiguration sets —
+and a burst of 2): the first changes are synced at once, a storm of changes at most once a
+second.  A sync takes time (``iptables-restore``: ``restore_seconds``, 15 ms, plus a little per
+rule line — an estimate, kube-proxy logs tens of milliseconds on a small cluster); the old rules
+stay in force until it completes, which is the window in which a pod being deleted can still be
+chosen.  (``syncPeriod``, 30 s, only paces the canary check for flushed tables, which never
+happens here.)
 """
 from __future__ import annotations
 
@@ -51,6 +57,7 @@ KUBE_FIREWALL = "KUBE-FIREWALL"
 KUBELET_CANARY = "KUBE-KUBELET-CANARY"
 IPTABLES_HINT = "KUBE-IPTABLES-HINT"
 LARGE_CLUSTER_ENDPOINTS = 1000
+RESTORE_PER_LINE = 2e-6      # iptables-restore's cost per rule line (on top of ``restore_seconds``)
 DEFAULT_STICKY_SECONDS = 10800
 SERVICE_CHAIN_PREFIXES = ("KUBE-SVC-", "KUBE-SVL-", "KUBE-EXT-", "KUBE-FW-", "KUBE-SEP-")
 PROXY_LABEL_SELECTOR = "!service.kubernetes.io/service-proxy-name,!service.kubernetes.io/headless"
@@ -530,6 +537,15 @@ EXTRA_CHAINS = {   # canaries and hints that exist on every node (kubelet and ku
 }
 
 
+def _in_port_list(port: int, spec: str) -> bool:
+    """``-m multiport --dports 80,8000:8080``."""
+    for part in spec.split(","):
+        lo, _, hi = part.partition(":")
+        if int(lo) <= port <= int(hi or lo):
+            return True
+    return False
+
+
 def _unquote(s: str) -> str:
     return s[1:-1] if len(s) >= 2 and s[0] == s[-1] == '"' else s
 
@@ -555,7 +571,7 @@ class Rule:
     able to match a packet."""
 
     __slots__ = ("chain", "src", "dst", "proto", "matches", "target", "target_args", "_text", "prob", "dport",
-                 "index_key")
+                 "index_key", "only_statistic")
 
     def __init__(self, chain: str, args: list[str]):
         self.chain = chain
@@ -616,6 +632,9 @@ class Rule:
                 d = m.opt("--dport")
                 if d is not None:
                     self.dport = (d[0], int(d[1]))
+        # a rung of a KUBE-SVC ladder: nothing to match but the random draw
+        self.only_statistic = (self.prob is not None and self.src is None and self.dst is None and self.proto is None
+                               and all(m.module in ("comment", "statistic") for m in self.matches))
         self.index_key = None
         if self.dst is not None and not self.dst[0] and self.dst[1].prefixlen == 32 and self.dport and not self.dport[0]:
             self.index_key = (str(self.dst[1].network_address), self.proto, self.dport[1])
@@ -668,6 +687,10 @@ def _save_match(m: Match) -> str:
             got = m.opt(o)
             if got:
                 parts.append(("! " if got[0] else "") + f"{o} {got[1]}")
+    elif mod == "multiport":
+        for neg, o, v in m.opts:
+            name = {"--destination-ports": "--dports", "--source-ports": "--sports"}.get(o, o)
+            parts.append(("! " if neg else "") + f"{name} {v}")
     elif mod in ("tcp", "udp", "sctp"):
         for o in ("--sport", "--dport"):
             got = m.opt(o)
@@ -680,6 +703,9 @@ def _save_match(m: Match) -> str:
 
 
 def _save_target(target: str, args: list[str]) -> str:
+    if target == "MARK" and args[0] == "--set-xmark":
+        v, _, m = args[1].partition("/")
+        return f" --set-xmark 0x{_hex(v):x}/0x{_hex(m or '0xffffffff'):x}"
     if target == "MARK":
         op, val = args[0], _hex(args[1])
         if op == "--or-mark":
@@ -772,6 +798,19 @@ class Netfilter:
         self.chains["mangle"] = {c: [] for c in BUILTIN_CHAINS["mangle"] + EXTRA_CHAINS["mangle"]}
         self._index: dict[tuple[str, str], dict] = {}
 
+    def add_chain(self, table: str, chain: str) -> None:
+        """Another program's chain in these tables (the CNI portmap plugin's)."""
+        self.chains[table].setdefault(chain, [])
+
+    def add_rule(self, table: str, chain: str, args: list[str], prepend: bool = False) -> None:
+        rules = self.chains[table].setdefault(chain, [])
+        rule = Rule(chain, args)
+        if prepend:
+            rules.insert(0, rule)
+        else:
+            rules.append(rule)
+        self._index.pop((table, chain), None)
+
     def is_local(self, ip: str) -> bool:
         got = self._local_cache.get(ip)
         if got is None:
@@ -826,16 +865,25 @@ class Netfilter:
         return got
 
     def walk(self, proxy: "KubeProxy", table: str, chain: str, pkt: Packet, trace: list, depth: int = 0) -> str | None:
-        rules = self.chains[table][chain]
+        rules = self.chains[table].get(chain) or ()
         for r in self._candidates(table, chain, rules, pkt):
-            if not self._matches(proxy, r, pkt):
+            if r.only_statistic:
+                if proxy._rng.getrandbits(31) >= r.prob:
+                    continue
+            elif not self._matches(proxy, r, pkt):
                 continue
             trace.append(MatchedRule(table, chain, r.save_text()))
             t = r.target
             if not t:
                 continue
             if t == "MARK":
-                op, val = r.target_args[0], _hex(r.target_args[1])
+                op, spec = r.target_args[0], r.target_args[1]
+                if op == "--set-xmark":             # value/mask: clear the mask's bits, xor the value
+                    v, _, msk = spec.partition("/")
+                    mask = _hex(msk) if msk else 0xFFFFFFFF
+                    pkt.mark = (pkt.mark & ~mask & 0xFFFFFFFF) ^ _hex(v)
+                    continue
+                val = _hex(spec)
                 pkt.mark = pkt.mark | val if op == "--or-mark" else pkt.mark ^ val if op == "--xor-mark" else val
                 continue
             if t == "DNAT":
@@ -868,6 +916,11 @@ class Netfilter:
             if mod in ("tcp", "udp", "sctp"):
                 if r.dport is not None and (pkt.dport == r.dport[1]) == r.dport[0]:
                     return False
+            elif mod == "multiport":
+                for neg, o, v in m.opts:
+                    if o in ("--destination-ports", "--dports"):
+                        if _in_port_list(pkt.dport, v) == neg:
+                            return False
             elif mod == "statistic":
                 if proxy._rng.getrandbits(31) >= r.prob:
                     return False
@@ -969,7 +1022,7 @@ class KubeProxy:
     def __init__(self, client: Client, loop, node_name: str, node_ip: str, rng, mode: str = "iptables", *,
                  cluster_cidr: str | None = "10.244.0.0/16", min_sync_period: float = 1.0,
                  masquerade_bit: int = 14, masquerade_all: bool = False, localhost_nodeports: bool = True,
-                 sync_burst: int = 2):
+                 sync_burst: int = 2, restore_seconds: float = 0.015):
         if mode not in ("iptables", "ipvs"):
             raise ValueError(f'unknown proxy mode "{mode}"')
         self.client = client
@@ -979,6 +1032,7 @@ class KubeProxy:
         self.mode = mode
         self.cluster_cidr = cluster_cidr
         self.min_sync_period = min_sync_period
+        self.restore_seconds = restore_seconds
         self.mark = masquerade_mark(masquerade_bit)
         self.masquerade_all = masquerade_all
         self.localhost_nodeports = localhost_nodeports
@@ -994,6 +1048,10 @@ class KubeProxy:
         self._service_chains: set[str] = set()
         self.virtual_servers: list[VirtualServer] = []
         self._netfilter: Netfilter | None = None
+        self._nf_host_generation = None
+        #: other programs' rules in the same tables: an object with ``generation`` and
+        #: ``install(netfilter)`` — the node's CNI portmap plugin (hostPort chains)
+        self.host_rules = None
         self._vs_index: dict | None = None
         self.syncs = 0
         self.last_sync: float | None = None
@@ -1043,9 +1101,19 @@ class KubeProxy:
         self._sync_timer = self.loop.call_later(delay, self._run_sync)
 
     def _run_sync(self) -> None:
-        self._sync_timer = None
         self._refill()
         self._tokens = max(0.0, self._tokens - 1)
+        if self.restore_seconds <= 0:
+            self._sync_timer = None
+            self.sync()
+            return
+        # syncProxyRules runs to its end (iptables-restore) before the runner may start another;
+        # the old rules stay in force meanwhile
+        lines = len(self.rules.nat_rules) + len(self.rules.filter_rules) if self.rules is not None else 0
+        self._sync_timer = self.loop.call_later(self.restore_seconds + RESTORE_PER_LINE * lines, self._restored)
+
+    def _restored(self) -> None:
+        self._sync_timer = None
         self.sync()
 
     def sync(self) -> None:
@@ -1077,11 +1145,17 @@ class KubeProxy:
 
     # -- views -----------------------------------------------------------------------------
     def _nf(self) -> Netfilter:
-        if self._netfilter is None:
+        host = self.host_rules
+        generation = host.generation if host is not None else None
+        if self._netfilter is None or generation != self._nf_host_generation:
             local = [self.node_ip, "127.0.0.0/8"]
             if self.mode == "ipvs":
                 local += sorted({vs.address for vs in self.virtual_servers})
-            self._netfilter = Netfilter(self.rules or IPTablesRules(), local)
+            nf = Netfilter(self.rules or IPTablesRules(), local)
+            if host is not None:
+                host.install(nf)
+            self._netfilter = nf
+            self._nf_host_generation = generation
         return self._netfilter
 
     def iptables_restore_input(self) -> str:
@@ -1117,9 +1191,13 @@ class KubeProxy:
         this node, following the rules currently installed."""
         if self.mode == "ipvs":
             return self._forward_ipvs(src_ip, dst_ip, dst_port, protocol)
+        return self._forward_iptables(src_ip, dst_ip, dst_port, protocol)
+
+    def _forward_iptables(self, src_ip: str, dst_ip: str, dst_port: int, protocol: str,
+                          mode: str = "iptables") -> Forwarding:
         nf = self._nf()
         pkt = Packet(src_ip, dst_ip, protocol.lower(), int(dst_port))
-        res = Forwarding(self.node_name, src_ip, dst_ip, int(dst_port), protocol.upper())
+        res = Forwarding(self.node_name, src_ip, dst_ip, int(dst_port), protocol.upper(), mode=mode)
         trace: list[MatchedRule] = []
         local_origin = nf.is_local(src_ip)
         nf.walk(self, "nat", "OUTPUT" if local_origin else "PREROUTING", pkt, trace)
@@ -1173,6 +1251,8 @@ class KubeProxy:
                 res.masqueraded = True
                 res.snat_source = self.node_ip
             return res
+        if self.host_rules is not None and self.host_rules.rules():
+            return self._forward_iptables(src_ip, dst_ip, dst_port, protocol, mode="ipvs")
         return res
 
     def __repr__(self) -> str:

@@ -21,6 +21,9 @@ kube-proxy and DNS.  It calls back into runtimes with
 * :meth:`ContainerRuntime.handle_request` ``(pod_ip, port, request) -> Response`` — deliver an
   HTTP request to the program listening on that pod IP and port (raises
   :class:`~kube_lab.node.images.program.NetError` ``refused`` when nothing listens);
+* :meth:`ContainerRuntime.exchange` ``(pod_ip, port, request, timeout=…, latency=…) -> Future`` —
+  the same on the virtual clock: the answer arrives after the network's and the server's time,
+  and a request still in flight when its server process dies fails with ``reset``;
 * :meth:`ContainerRuntime.owns_ip` ``(ip) -> bool``.
 """
 from __future__ import annotations
@@ -32,6 +35,8 @@ from ..sim import Loop
 from .fs import FileSystem, FSError, Mount, Tree, norm
 from .images import Image, PullError, Registry
 from .images.program import SIGNALS, AddressInUse, DNSError, Exit, NetError, Program, Request, Response
+from .portmap import PortMap
+from .stats import charge_request
 from .tasks import Cancelled, Future, Sleep, Task, failed, resolved
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -227,6 +232,7 @@ class Process:
         self.memory = 0
         self._exit_code: int | None = None
         self._signal_waiters: list[Future] = []
+        self.inflight: dict | None = None      # requests it is answering: future → completion timer
 
     def __repr__(self) -> str:
         return f"<Process {self.pid} {' '.join(self.argv)!r} in {self.container.name}>"
@@ -254,6 +260,8 @@ class Process:
     def _finish(self, code: int) -> None:
         if self.exited.done:
             return
+        if self.inflight:
+            self.runtime._cut_inflight(self)
         self.container.sandbox.netns.release(self)
         self.container.processes.pop(self.pid, None)
         self.container.memory -= self.memory
@@ -537,6 +545,7 @@ class ContainerRuntime:
         self.machine: Any = None
         self.program_errors: list[tuple[str, str]] = []     # (container, error) of crashed programs
         self._listeners: list[Callable[[str, str, str], None]] = []
+        self.portmap = PortMap(self)       # the CNI portmap plugin's hostPort rules on this node
         for ref in preload:
             self._store(self.registry.resolve(ref), pinned=ref.startswith("registry.k8s.io/pause"))
 
@@ -709,6 +718,8 @@ class ContainerRuntime:
         self.sandboxes[sid] = sb
         if not config.host_network:
             self._ips[netns.ip] = sb
+            if config.port_mappings:
+                self.portmap.changed()
         fut.set_result(sb)
 
     def stop_pod_sandbox(self, sandbox_id: str) -> Future:
@@ -723,6 +734,8 @@ class ContainerRuntime:
             sb.state = SANDBOX_NOTREADY
             if not sb.config.host_network:
                 self._ips.pop(sb.ip, None)
+                if sb.config.port_mappings:
+                    self.portmap.changed()
                 if self.cni is not None:
                     self.cni.delete(sandbox_id)
         return resolved(self.loop)
@@ -1001,7 +1014,7 @@ class ContainerRuntime:
         except Exit as e:
             proc.exit(e.code)
             raise NetError("reset", ip, port) from None
-        return resp if isinstance(resp, Response) else Response(200, str(resp))
+        return charge_request(proc, request, resp)   # the CPU the request costs (kubelet stats)
 
     def find_listener(self, proc: Process, host: str, port: int) -> Process | None:
         """Who would accept a TCP connection from ``proc`` to ``host:port`` (synchronous; for
@@ -1035,34 +1048,87 @@ class ContainerRuntime:
         return proc.program.grpc_health(proc, service)
 
     def request_from(self, sandbox: Sandbox, ip: str, port: int, request: Request, timeout: float) -> Future:
-        """A request leaving a pod (or a probe from the node) towards ``ip:port``."""
-        fut = Future(self.loop)
+        """A request leaving a pod (or a probe from the node) towards ``ip:port``.  The answer
+        arrives after the server's ``Response.delay`` (at least half a millisecond); a server that
+        dies meanwhile resets the connection."""
         try:
             if ip in ("127.0.0.1", "localhost", "::1") or ip == sandbox.ip:
                 if sandbox.netns.listeners.get(int(port)) is None:
                     raise NetError("refused", ip, port)
                 if ip != sandbox.ip:
                     request.client_ip = "127.0.0.1"
-                resp = self.handle_request(sandbox.ip if not sandbox.config.host_network else self.node_ip,
-                                           port, request)
+                target, dst_ip, dst_port = self, (sandbox.ip if not sandbox.config.host_network else self.node_ip), port
+            elif self.network is not None and hasattr(self.network, "connect"):
+                route = self.network.connect(self, sandbox.ip, ip, port)
+                target, dst_ip, dst_port = route.runtime, route.ip, route.port
             elif self.network is not None:
                 resp = self.network.deliver(self, sandbox.ip, ip, port, request)
+                return self._answer_later(resp, ip, port, timeout)
             elif ip in self._ips or ip == self.node_ip:
-                resp = self.handle_request(ip, port, request)
+                target, dst_ip, dst_port = self, ip, port
             else:
                 raise NetError("timeout", ip, port)
+            return target.exchange(dst_ip, dst_port, request, timeout=timeout, reply_ip=ip, reply_port=port)
         except NetError as e:
-            if e.kind == "timeout":
-                self.loop.call_later(timeout, fut.set_exception, e, background=True)
-            else:
-                self.loop.call_later(0.0005, fut.set_exception, e, background=True)
-            return fut
+            return self.fail_later(e, timeout)
+
+    def fail_later(self, e: NetError, timeout: float, rtt: float = 0.0005) -> Future:
+        """A failed connection as the client sees it: a time-out after ``timeout``, anything else
+        (refused, unreachable) after a round trip."""
+        fut = Future(self.loop)
+        self.loop.call_later(timeout if e.kind == "timeout" else rtt, fut.set_exception, e, background=True)
+        return fut
+
+    def _answer_later(self, resp: Response, ip: str, port: int, timeout: float) -> Future:
+        fut = Future(self.loop)
         delay = max(0.0005, resp.delay)
         if delay > timeout:
             self.loop.call_later(timeout, fut.set_exception, NetError("timeout", ip, port), background=True)
         else:
             self.loop.call_later(delay, fut.set_result, resp, background=True)
         return fut
+
+    def exchange(self, ip: str, port: int, request: Request, *, timeout: float, latency: float = 0.0,
+                 service: float = 0.0005, reply_ip: str = "", reply_port: int = 0) -> Future:
+        """One request to the program listening on ``ip:port`` here, answered on the virtual
+        clock: the future gives the :class:`Response` after ``latency`` (the network's share)
+        plus the server's time (its ``Response.delay``, at least ``service``), or fails with
+        ``NetError``: ``refused`` (nothing listens), ``timeout`` (no answer within ``timeout``)
+        or ``reset`` (the serving process died while the request was in flight, e.g. SIGKILL).
+        The program's :meth:`~Program.handle` runs when the request arrives."""
+        proc = self.listener(ip, port)
+        reply_ip, reply_port = reply_ip or ip, reply_port or port
+        if proc is None:
+            known = ip == self.node_ip or ip in self._ips
+            return self.fail_later(NetError("refused" if known else "unreachable", reply_ip, reply_port), timeout,
+                                   max(latency, 0.0005))
+        resp = self.handle_request(ip, port, request)
+        fut = Future(self.loop)
+        delay = latency + max(service, resp.delay)
+        if delay > timeout:
+            self.loop.call_later(timeout, fut.set_exception, NetError("timeout", reply_ip, reply_port),
+                                 background=True)
+            return fut
+        if proc.exited.done:       # the handler ended its own process (``/exit``, ``/shutdown``)
+            return self.fail_later(NetError("reset", reply_ip, reply_port), timeout, max(latency, 0.0005))
+        if proc.inflight is None:
+            proc.inflight = {}
+
+        def answered() -> None:
+            if proc.inflight is not None:
+                proc.inflight.pop(fut, None)
+            fut.set_result(resp)
+
+        proc.inflight[fut] = (self.loop.call_later(delay, answered, background=True), reply_ip, reply_port)
+        return fut
+
+    def _cut_inflight(self, proc: Process) -> None:
+        """The serving process is gone: every connection it was answering is reset."""
+        flights, proc.inflight = proc.inflight or {}, None
+        for fut, (timer, ip, port) in flights.items():
+            timer.cancel()
+            if not fut.done:
+                fut.set_exception(NetError("reset", ip, port))
 
     def lookup(self, sandbox: Sandbox, name: str, server: str) -> Future:
         fut = Future(self.loop)
@@ -1102,6 +1168,7 @@ class ContainerRuntime:
         self.containers.clear()
         self.sandboxes.clear()
         self._ips.clear()
+        self.portmap.changed()
         self.host_netns = NetNS(self.node_ip, host=True)
 
     def power_on(self) -> None:

@@ -140,7 +140,10 @@ class VolumeManager:
             tree.replace_all(files)
         return tree
 
-    def _host_path(self, name: str, src: dict) -> Tree:
+    def _host_path(self, name: str, src: dict, volume: str | None = None) -> Tree:
+        """A directory (or file) of the node's own filesystem; ``name`` is the volume's name in
+        messages (a PersistentVolume's name for a claim), ``volume`` the pod's volume."""
+        volume = name if volume is None else volume
         path = norm(src.get("path", "/"))
         host = self.kl.host_fs
         kind = src.get("type") or ""
@@ -150,11 +153,11 @@ class VolumeManager:
         elif kind == "FileOrCreate" and entry is None:
             host.write(path, "", force=True)
         elif kind == "Directory" and entry is not DIR:
-            raise MountError(name, f"MountVolume.SetUp failed for volume {errors.go_quote(name)} : hostPath type "
-                                   f"check failed: {path} is not a directory")
+            raise MountError(volume, f"MountVolume.SetUp failed for volume {errors.go_quote(name)} : hostPath type "
+                                     f"check failed: {path} is not a directory")
         elif kind == "File" and not isinstance(entry, File):
-            raise MountError(name, f"MountVolume.SetUp failed for volume {errors.go_quote(name)} : hostPath type "
-                                   f"check failed: {path} is not a file")
+            raise MountError(volume, f"MountVolume.SetUp failed for volume {errors.go_quote(name)} : hostPath type "
+                                     f"check failed: {path} is not a file")
         elif kind == "" and entry is None:
             host.mkdir(path, parents=True, force=True)      # HostPathUnset: docker-style create
         view = _SubTree(host, path.strip("/"))
@@ -219,29 +222,46 @@ class VolumeManager:
         return out
 
     def _claim(self, pod: dict, volume: str, src: dict) -> Tree:
+        """A ``persistentVolumeClaim`` volume: the claim must be Bound (the desired-state
+        populator's ``getPVCExtractPV``), then its PersistentVolume is set up — a ``hostPath``
+        volume (with the volume's ``type`` check) or a ``local`` one (whose path must already
+        exist) — on this node's filesystem, where the data outlives the pod."""
         ns = pod["metadata"]["namespace"]
         claim_name = src.get("claimName", "")
         try:
             pvc = self.kl.get_object("persistentvolumeclaims", ns, claim_name, "persistentvolumeclaim")
         except envvars.ConfigError as e:
-            raise MountError(volume, f"MountVolume.SetUp failed for volume {errors.go_quote(volume)} : {e}") from None
+            raise MountError(volume, f"error processing PVC {ns}/{claim_name}: failed to fetch PVC from API "
+                                     f"server: {e}") from None
+        if pvc["metadata"].get("deletionTimestamp"):
+            raise MountError(volume, f"error processing PVC {ns}/{claim_name}: PVC is being deleted")
         pv_name = (pvc.get("spec") or {}).get("volumeName")
         if not pv_name or (pvc.get("status") or {}).get("phase") != "Bound":
-            raise MountError(volume, f"MountVolume.SetUp failed for volume {errors.go_quote(volume)} : "
-                                     f"PersistentVolumeClaim {errors.go_quote(claim_name)} is not bound")
+            raise MountError(volume, f"error processing PVC {ns}/{claim_name}: PVC is not bound")
         try:
             pv = self.kl.get_object("persistentvolumes", "", pv_name, "persistentvolume")
         except envvars.ConfigError as e:
-            raise MountError(volume, f"MountVolume.SetUp failed for volume {errors.go_quote(pv_name)} : {e}") from None
+            raise MountError(volume, f"error processing PVC {ns}/{claim_name}: failed to fetch PV "
+                                     f"{errors.go_quote(pv_name)} from API server: {e}") from None
         spec = pv.get("spec") or {}
-        source = spec.get("hostPath") or spec.get("local")
-        if source is None:
+        if spec.get("hostPath") is not None:
+            tree = self._host_path(pv_name, spec["hostPath"], volume)
+        elif spec.get("local") is not None:
+            path = norm(spec["local"].get("path", "/"))
+            if self.kl.host_fs.get(path) is None:
+                raise MountError(volume, f"MountVolume.NewMounter initialization failed for volume "
+                                         f"{errors.go_quote(pv_name)} : path {errors.go_quote(path)} does not exist")
+            tree = _SubTree(self.kl.host_fs, path.strip("/"))
+        else:
             kind = next((k for k in spec if k not in ("capacity", "accessModes", "claimRef",
                                                       "persistentVolumeReclaimPolicy", "storageClassName",
-                                                      "volumeMode", "nodeAffinity", "mountOptions")), "")
+                                                      "volumeMode", "nodeAffinity", "mountOptions",
+                                                      "volumeAttributesClassName")), "")
             raise MountError(volume, f"MountVolume.SetUp failed for volume {errors.go_quote(pv_name)} : volume "
                                      f"type {errors.go_quote(kind)} is not supported by this simulation")
-        return self._host_path(volume, {"path": source.get("path", "/"), "type": "DirectoryOrCreate"})
+        if src.get("readOnly"):
+            tree.read_only = True
+        return tree
 
     def token(self, pod: dict, src: dict) -> str:
         """A service-account token shaped like the TokenRequest API's (a signed JWT), renewed

@@ -2,13 +2,14 @@
 
 * while a Deployment rolls (image changes, pause/resume, time passing) there are never more active
   pods than replicas + maxSurge nor fewer available pods than replicas − maxUnavailable;
-* after any mix of scaling, image changes, pod deletions and pause/resume, resuming with a good
-  image converges to exactly ``replicas`` new pods with a status kubectl accepts, and a cascading
+* after any mix of scaling, image changes, pod deletions, a node failure and pause/resume, resuming
+  with a good image converges to exactly ``replicas`` new pods with a status kubectl accepts, and —
+  once the failed node is deleted, so that pod GC can collect what was stranded on it — a cascading
   delete leaves no ReplicaSet or pod behind.
 """
 from conftest import deployment, observe, owned_pods, owned_sets, patch, rollout_status, set_image
 from fake_kubelet import FakeKubelet
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from kube_lab import Cluster
@@ -30,7 +31,7 @@ safety_ops = st.lists(st.one_of(
 
 def _setup(replicas, surge, unavailable, min_ready):
     cluster = Cluster(nodes=0, seed=0, trace=False)
-    FakeKubelet(cluster, nodes=3, bad_image=lambda image: image.endswith(":missing"))
+    cluster.fake_kubelet = FakeKubelet(cluster, nodes=3, bad_image=lambda image: image.endswith(":missing"))
     body = deployment(replicas=replicas, minReadySeconds=min_ready,
                       strategy={"type": "RollingUpdate",
                                 "rollingUpdate": {"maxSurge": surge, "maxUnavailable": unavailable}})
@@ -84,6 +85,7 @@ convergence_ops = st.lists(st.one_of(
     st.tuples(st.just("scale"), st.integers(0, 6)),
     st.tuples(st.just("image"), images),
     st.tuples(st.just("kill"), st.integers(0, 10)),
+    st.tuples(st.just("fail"), st.tuples(st.integers(0, 2), st.sampled_from([400, 1]))),
     st.tuples(st.just("pause"), st.none()),
     st.tuples(st.just("resume"), st.none()),
     st.tuples(st.just("wait"), st.integers(1, 40)),
@@ -96,8 +98,17 @@ def test_any_history_converges_and_cascading_delete_leaves_no_orphans(replicas, 
     if surge == 0 and unavailable == 0:
         return
     cluster, d = _setup(replicas, surge, unavailable, 0)
+    failed: list[str] = []
     for op, arg in ops:
-        if op == "scale":
+        if op == "fail":
+            # a machine dies: NotReady after 50 s, its pods evicted 300 s later and replaced on the
+            # other nodes, while they stay Terminating there
+            if not failed:
+                failed.append(cluster.fake_kubelet.nodes[arg[0]])
+                cluster.fake_kubelet.power_off(failed[0])
+            cluster.run(arg[1])
+            continue
+        elif op == "scale":
             patch(cluster, "deployments", "web", {"spec": {"replicas": arg}})
         elif op == "image":
             set_image(cluster, "web", arg)
@@ -111,6 +122,11 @@ def test_any_history_converges_and_cascading_delete_leaves_no_orphans(replicas, 
         elif op == "resume":
             patch(cluster, "deployments", "web", {"spec": {"paused": False}})
         cluster.run(arg if op == "wait" else 1)
+    for node in failed:
+        evicted = [p for p in cluster.list("pods") if any(c.get("reason") == "DeletionByTaintManager"
+                                                          for c in p["status"].get("conditions") or ())]
+        event("a node failed" + (" and its pods were evicted" if evicted else ""))
+        cluster.delete("nodes", node)          # `kubectl delete node`: pod GC frees what was left on it
     patch(cluster, "deployments", "web", {"spec": {"paused": False}})
     set_image(cluster, "web", "nginx:1.28")
     cluster.settle()

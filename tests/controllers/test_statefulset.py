@@ -113,12 +113,20 @@ def test_a_pod_on_an_unreachable_node_stays_terminating_and_is_not_replaced(clus
     kubelet.power_off(node)
     cluster.delete("pods", "web-1")
     cluster.run(600)
-    pod = pods_of(cluster)["web-1"]
+    pods = pods_of(cluster)
+    pod = pods["web-1"]
     assert pod["metadata"].get("deletionTimestamp")           # Terminating: nobody confirms the kill
     assert sum(1 for p in cluster.list("pods") if p["metadata"]["name"] == "web-1") == 1
+    # the node controller marked the silent node's pods not Ready, and taint eviction deleted the
+    # set's other pods there after 300 s: they stay Terminating too, and none is replaced
+    dead = [n for n, p in pods.items() if p["spec"]["nodeName"] == node]
+    assert sorted(pods) == ["web-0", "web-1", "web-2"]
+    assert all(pods[n]["metadata"].get("deletionTimestamp") and not cu.is_pod_ready(pods[n]) for n in dead)
     st_ = cluster.get("statefulsets", "web")["status"]
-    # a terminating pod still counts as a replica (and as ready), but no longer as current/updated
-    assert [st_.get(f) for f in ("replicas", "readyReplicas", "currentReplicas", "updatedReplicas")] == [3, 3, 2, 2]
+    # a terminating pod still counts as a replica, but no longer as ready (it is not) or current/updated
+    alive = 3 - len(dead)
+    assert [st_.get(f) for f in ("replicas", "readyReplicas", "currentReplicas", "updatedReplicas")] == \
+        [3, alive, alive, alive]
     # `kubectl delete pod web-1 --force --grace-period=0`: now the slot is free
     cluster.delete("pods", "web-1", grace_period=0)
     cluster.settle()
@@ -229,12 +237,14 @@ def test_retention_policy_delete_removes_claims_on_scale_down_and_set_deletion(c
     assert claim["metadata"]["ownerReferences"] == [{
         "apiVersion": "apps/v1", "kind": "StatefulSet", "name": "web", "uid": sts["metadata"]["uid"],
         "controller": True, "blockOwnerDeletion": True}]
+    last_seen = {}
+    cluster.apiserver.watch("persistentvolumeclaims", lambda _t, o: last_seen.__setitem__(o["metadata"]["name"], o),
+                            "default", resource_version=str(cluster.etcd.revision))
     patch(cluster, "statefulsets", "web", {"spec": {"replicas": 1}})
     cluster.settle()
     # the condemned pods own their claims, so the garbage collector deletes those claims after the
-    # pods (the pvc-protection finalizer then holds them until no pod uses them)
-    claim = cluster.get("persistentvolumeclaims", "www-web-2")
-    assert claim["metadata"]["ownerReferences"][0]["kind"] == "Pod"
+    # pods (the pvc-protection finalizer holds them until no pod uses them)
+    assert last_seen["www-web-2"]["metadata"]["ownerReferences"][0]["kind"] == "Pod"
     assert live_claims(cluster) == ["www-web-0"]
     cluster.delete("statefulsets", "web")
     cluster.settle()

@@ -528,3 +528,46 @@ def test_trace_records_component_and_resource_version(api):
     assert (rec.component, rec.verb, rec.resource, rec.namespace, rec.name) == \
         ("kube-scheduler", "create", "pods", "default", "p")
     assert rec.resource_version == out["metadata"]["resourceVersion"]
+
+
+def test_typed_decoding_refuses_values_of_the_wrong_json_kind():
+    """A ReplicationController takes only an equality selector (a map of strings): a set-based
+    selector is refused by typed decoding, before validation, as upstream does."""
+    c = Cluster(nodes=0, seed=0, network_addons=False)
+    rc = {"apiVersion": "v1", "kind": "ReplicationController", "metadata": {"name": "legacy"},
+          "spec": {"replicas": 1, "selector": {"matchExpressions": [{"key": "app", "operator": "In", "values": ["web"]}]},
+                   "template": {"metadata": {"labels": {"app": "web"}},
+                                "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}}
+    with pytest.raises(StatusError) as e:
+        c.create(rc)
+    assert (e.value.code, e.value.reason) == (400, "BadRequest")
+    assert e.value.message == (
+        'ReplicationController in version "v1" cannot be handled as a ReplicationController: json: cannot '
+        'unmarshal array into Go struct field ReplicationControllerSpec.spec.selector of type string')
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "labels": {"n": 1}}}
+    with pytest.raises(StatusError) as e:
+        c.create(cm)
+    assert e.value.message.endswith("json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels "
+                                    "of type string")
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+           "spec": {"containers": [{"name": "c", "image": "nginx", "command": "sleep 1"}]}}
+    with pytest.raises(StatusError) as e:
+        c.create(pod)
+    assert e.value.message.endswith("json: cannot unmarshal string into Go struct field "
+                                    "Container.spec.containers.command of type []string")
+    assert c.list("replicationcontrollers") == [] and c.list("pods") == []
+
+
+def test_empty_metadata_lists_and_maps_are_not_stored():
+    """ObjectMeta's fields are omitempty: a patch removing the last owner reference or label leaves
+    no empty list or map behind (``-o jsonpath={.metadata.ownerReferences}`` prints nothing)."""
+    c = Cluster(nodes=0, seed=0, network_addons=False)
+    owner = c.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "owner"}})
+    ref = {"apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": owner["metadata"]["uid"]}
+    c.create({"apiVersion": "v1", "kind": "ConfigMap",
+              "metadata": {"name": "x", "labels": {"a": "b"}, "ownerReferences": [ref]}})
+    api = c.client("test")
+    out = api.patch("configmaps", "x", {"metadata": {"ownerReferences": [{"$patch": "delete", "uid": ref["uid"]}],
+                                                     "labels": {"a": None}}}, namespace="default")
+    assert "ownerReferences" not in out["metadata"] and "labels" not in out["metadata"]
+    assert c.kubectl("get cm x -o jsonpath={.metadata.ownerReferences}").stdout == ""

@@ -295,7 +295,9 @@ def test_auth_events_top_port_forward(running):
     assert running.kubectl("events --types=Warning").stderr == "No events found in default namespace.\n"
     assert running.kubectl("top pods").stderr == "error: Metrics API not available\n"
     pf = running.kubectl(f"port-forward pod/{names(running)[0]} 8080:80")
-    assert pf.exit_code == 1 and "not available in kube-lab" in pf.stderr
+    assert pf.exit_code == 0 and pf.stdout == "Forwarding from 127.0.0.1:8080 -> 80\nForwarding from [::1]:8080 -> 80\n"
+    from kube_lab.kubectl.commands import portforward
+    assert portforward.stop(running) == 1
 
 
 def test_config_namespace_persists():
@@ -308,3 +310,21 @@ def test_config_namespace_persists():
     assert c.kubectl("config get-contexts").stdout == (
         "CURRENT   NAME        CLUSTER     AUTHINFO    NAMESPACE\n"
         "*         kind-kind   kind-kind   kind-kind   kube-system\n")
+
+
+def test_rollout_status_waits_for_the_progress_deadline_of_a_stalled_rollout():
+    c = Cluster(nodes=1, network_addons=False)
+    c.kubectl("create deployment bad --image=nginx:no-such-tag")
+    start = c.now
+    r = c.kubectl("rollout status deploy/bad")
+    assert r.exit_code == 1 and r.stderr == 'error: deployment "bad" exceeded its progress deadline\n'
+    assert 600 <= c.now - start < 700     # progressDeadlineSeconds defaults to 600
+
+
+def test_logs_follow_waits_while_the_container_sleeps():
+    c = Cluster(nodes=1, network_addons=False)
+    c.kubectl(["run", "ticker", "--image=busybox:1.36", "--restart=Never", "--",
+               "sh", "-c", "echo one; sleep 20; echo two"])
+    c.run(5)
+    r = c.kubectl("logs -f ticker")
+    assert r.stdout == "one\ntwo\n" and r.exit_code == 0

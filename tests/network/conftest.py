@@ -23,8 +23,23 @@ class NetLab:
             body = deep_copy(created)
             body["status"]["conditions"] = registration.ready_conditions(self.cluster.apiserver.timestamp())
             self.api.update_status("nodes", body)
+        self._heartbeat()       # the nodes' Leases, renewed as kubelets do, so the node controller sees them alive
         self.proxies: dict[str, KubeProxy] = {}
         self.run()
+
+    def _heartbeat(self) -> None:
+        now = self.cluster.apiserver.timestamp().replace("Z", ".000000Z")
+        for name in self.node_ips:
+            try:
+                lease = self.api.get("leases", name, "kube-node-lease")
+            except Exception:  # noqa: BLE001 - first beat: NotFound
+                self.api.create("leases", {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                                           "metadata": {"name": name, "namespace": "kube-node-lease"},
+                                           "spec": {"holderIdentity": name, "leaseDurationSeconds": 40,
+                                                    "renewTime": now}}, "kube-node-lease")
+                continue
+            self.api.update("leases", {**lease, "spec": {**lease["spec"], "renewTime": now}}, "kube-node-lease")
+        self.cluster.loop.call_later(10.0, self._heartbeat, background=True)
 
     def run(self, seconds: float = 2.0) -> None:
         self.cluster.run(seconds)

@@ -315,7 +315,7 @@ def test_volume_node_affinity_conflict():
     b.create(with_claim("user", "data"))
     b.settle()
     assert b.message("user") == (
-        "0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) had volume node affinity conflict. "
+        "0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) didn't satisfy plugin(s) [VolumeBinding]. "
         "preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.")
 
 
@@ -349,6 +349,10 @@ def test_wait_for_first_consumer_static_volume_gets_the_claim_ref():
               "provisioner": "kubernetes.io/no-provisioner", "volumeBindingMode": "WaitForFirstConsumer"})
     b.create(pv("small", node="node-0000", size="1Gi", storage_class="local"))
     b.create(pv("big", node="node-0002", size="10Gi", storage_class="local"))
+    for name in ("small", "big"):       # what the PV controller does with an unclaimed volume
+        body = deep_copy(b.get("persistentvolumes", name, None))
+        body["status"] = {"phase": "Available"}
+        b.client.update_status("persistentvolumes", body)
     b.create(pvc("claim", storage_class="local", size="5Gi"))
     b.create(with_claim("consumer", "claim"))
     b.settle()

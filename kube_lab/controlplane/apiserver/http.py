@@ -610,6 +610,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send_object(200, {"kind": "CustomResourceDefinitionList",
                                            "apiVersion": "apiextensions.k8s.io/v1",
                                            "metadata": {"resourceVersion": rv}, "items": []})
+        if len(parts) >= 7 and parts[:3] == ["api", "v1", "namespaces"] and parts[4] in ("pods", "services") \
+                and parts[6] == "proxy":
+            return self._proxy(parts, path, body)
         ri = self._request_info(parts)
         return self._resource(ri, method, query, multi, body)
 
@@ -1293,6 +1296,55 @@ class _Handler(BaseHTTPRequestHandler):
                 raise errors.bad_request(f"pod {ri.name} does not have a host assigned")
             host, port = self._node_address(node_name)
         raise _unknown_error(f"error dialing backend: dial tcp {host}:{port}: connect: connection refused")
+
+
+    # -- pods/proxy, services/proxy ---------------------------------------------------------
+    def _proxy(self, parts: list[str], raw_path: str, body: bytes) -> None:
+        """``…/pods/NAME[:PORT]/proxy/PATH`` and ``…/services/NAME[:PORT]/proxy/PATH``: the
+        request is sent on to the pod through the simulated network (see :mod:`.proxy`)."""
+        from . import proxy as proxying
+
+        ns, resource, name = parts[3], parts[4], parts[5]
+        segs = raw_path.split("/")
+        rest = None if len(segs) <= 8 else "/" + "/".join(segs[8:])
+        query = urlsplit(self.path).query
+        if rest is None and self.command in ("GET", "HEAD"):
+            resp = proxying.redirect(raw_path, query)
+        else:
+            with self.lab._sim():
+                api = self.lab.apiserver
+                try:
+                    loc = proxying.locate(api, resource, ns, name, self.component)
+                except errors.StatusError as e:
+                    proxying.record(api, self.component, self.command, resource, ns, name, e.code)
+                    raise
+                resp = proxying.proxy_sync(api, self._proxy_dialer(), loc, self.command, rest or "/", query=query,
+                                           user_agent=self.headers.get("User-Agent") or "",
+                                           body=body.decode(errors="replace"), timeout=self.request_timeout_virtual)
+                proxying.record(api, self.component, self.command, resource, ns, name, resp.status or 504)
+            if not resp.status:
+                raise errors.status("Timeout", "Timeout: request did not complete within the allotted timeout")
+        headers = {k: v for k, v in resp.headers.items() if k.lower() != "content-type"}
+        self._reply(resp.status, resp.body.encode(), resp.headers.get("Content-Type", "text/plain; charset=utf-8"),
+                    headers)
+
+    @property
+    def request_timeout_virtual(self) -> float:
+        return float(self.lab.request_timeout)
+
+    def _proxy_dialer(self):
+        """The API server's dialer: the control-plane node's network stack (found through the
+        kubelets' machines, or ``lab.network`` when set)."""
+        from .proxy import Dialer
+
+        network = getattr(self.lab, "network", None)
+        if network is None:
+            for node in self.lab.apiserver.storage_list("nodes"):
+                kubelet = self._kubelet(node["metadata"]["name"])
+                network = getattr(getattr(kubelet, "runtime", None), "network", None)
+                if network is not None:
+                    break
+        return Dialer.find(self.lab.apiserver, network)
 
 
 def _go_json_error(text: str, e: json.JSONDecodeError) -> str:

@@ -72,6 +72,11 @@ def _scale_of(info: ResourceInfo, obj: dict) -> dict:
     }
 
 
+# ObjectMeta fields tagged ``omitempty``: the typed round trip drops them when empty (an update
+# or patch that removes the last label or ownerReference leaves no ``[]``/``{}`` behind).
+_OMIT_EMPTY_META = ("labels", "annotations", "ownerReferences", "finalizers", "managedFields")
+
+
 class APIServer:
     """The in-process kube-apiserver.  HTTP serving lives in ``http.py`` and calls these verbs."""
 
@@ -191,9 +196,18 @@ class APIServer:
         elif not isinstance(md, dict):
             raise errors.bad_request(f"{info.kind} in version {errors.go_quote(info.version)} cannot be "
                                      f"handled as a {info.kind}: json: cannot unmarshal into metadata")
+        for key in _OMIT_EMPTY_META:     # ObjectMeta's omitempty fields vanish when empty
+            if key in md and not md[key] and md[key] is not False:
+                del md[key]
         if field_validation in ("Strict", "Warn"):
+            # typed decoding first (a value of the wrong JSON kind), then unknown fields.  The
+            # components' own clients (fieldValidation=Ignore) always send well-typed objects, so
+            # the walk — as costly as a pod create — is skipped for them.
             from ...api import schema
 
+            bad_type = schema.type_error(info.kind_key, obj)
+            if bad_type:
+                raise errors.bad_request(schema.type_error_message(info.kind, info.version, bad_type))
             unknown = schema.unknown_fields(info.kind_key, obj)
             if unknown:
                 if field_validation == "Strict":
@@ -753,11 +767,12 @@ class APIServer:
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
 
     def _evict(self, ns: str, name: str, body: dict, component: str, dry_run: bool) -> dict:
-        """``pods/eviction`` without PodDisruptionBudgets in play: a graceful delete."""
-        opts = (body or {}).get("deleteOptions") or {}
-        self.delete("pods", name, ns, grace_period_seconds=opts.get("gracePeriodSeconds"),
-                    dry_run=dry_run, component=component)
-        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
+        """``pods/eviction``: a delete that honours PodDisruptionBudgets (see :mod:`.eviction`)."""
+        from .eviction import evict
+
+        out = evict(self, ns, name, body, dry_run)     # (a refusal is recorded by ``create``)
+        self._record(component, "create", self.info("pods"), ns, name, code=201, subresource="eviction")
+        return out
 
     # ---------------------------------------------------------------------------------------
     # delete

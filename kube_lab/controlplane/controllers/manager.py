@@ -10,6 +10,7 @@ from ...client import Client, InformerFactory
 from .cronjob import CronJobController
 from .daemonset import DaemonSetsController
 from .deployment import DeploymentController
+from .disruption import DisruptionController
 from .endpoints import EndpointsController
 from .endpointslice import EndpointSliceController
 from .endpointslicemirroring import EndpointSliceMirroringController
@@ -18,10 +19,16 @@ from .job import JobController
 from .namespace import NamespaceController
 from .nodeipam import NodeIPAMController
 from .nodelifecycle import NodeLifecycleController
+from .persistentvolume import PersistentVolumeController
+from .podautoscaler import HorizontalController
+from .podgc import PodGCController
+from .pvcprotection import PVCProtectionController
+from .pvprotection import PVProtectionController
 from .replicaset import ReplicaSetController, ReplicationControllerController
 from .rootcacertpublisher import RootCACertPublisher
 from .serviceaccounts import ServiceAccountsController
 from .statefulset import StatefulSetController
+from .tainteviction import TaintEvictionController
 from .ttlafterfinished import TTLAfterFinishedController
 
 
@@ -35,6 +42,9 @@ class ControllerManager:
             "serviceaccount": ServiceAccountsController(self.client, self.informers),
             "root-ca-certificate-publisher": RootCACertPublisher(self.client, self.informers, ca_pem),
             "node-lifecycle": NodeLifecycleController(self.client, self.informers),
+            "taint-eviction-controller": TaintEvictionController(self.client, self.informers),
+            "pod-garbage-collector": PodGCController(self.client, self.informers),
+            "disruption": DisruptionController(self.client, self.informers),
             "node-ipam": NodeIPAMController(self.client, self.informers),
             "endpoint": EndpointsController(self.client, self.informers),
             "endpointslice": EndpointSliceController(self.client, self.informers),
@@ -47,6 +57,10 @@ class ControllerManager:
             "job": JobController(self.client, self.informers),
             "cronjob": CronJobController(self.client, self.informers),
             "ttl-after-finished": TTLAfterFinishedController(self.client, self.informers),
+            "horizontal-pod-autoscaler": HorizontalController(self.client, self.informers),
+            "persistentvolume-binder": PersistentVolumeController(self.client, self.informers),
+            "pvc-protection": PVCProtectionController(self.client, self.informers),
+            "pv-protection": PVProtectionController(self.client, self.informers),
         }
 
     def __getitem__(self, name: str):

@@ -44,7 +44,7 @@ def unsupported(name: str, why: str) -> Command:
 
 
 def build_root() -> Command:
-    from . import (apiresources, apply, auth, clusterinfo, config, create, delete, describe, diff, drain,
+    from . import (apiresources, apply, auth, autoscale, clusterinfo, config, create, delete, describe, diff, drain,
                    events, explain, expose, get, kustomizecmd, label, logs, patch, portforward, replace,
                    rollout, run, scale, set as setcmd, taint, top, version, wait)
 
@@ -60,7 +60,7 @@ def build_root() -> Command:
         delete.command(),
         rollout.command(),
         scale.command(),
-        unsupported("autoscale", "the HorizontalPodAutoscaler controller is not simulated"),
+        autoscale.command(),
         unsupported("certificate", "certificate signing requests are not simulated"),
         clusterinfo.command(),
         top.command(),

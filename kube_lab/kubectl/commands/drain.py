@@ -9,10 +9,15 @@ k8s.io/kubectl/pkg/drain).
   ``--force``; mirror pods are skipped.  The others are evicted through the ``eviction``
   sub-resource (``--disable-eviction``: deleted), and kubectl waits — in virtual time, polling every
   second — until they are gone: ``evicting pod default/web-…``, ``pod/web-… evicted``,
-  ``node/kind-worker drained``.
+  ``node/kind-worker drained``.  An eviction refused by a PodDisruptionBudget (429) is retried
+  every 5 s with ``error when evicting pods/"web-…" -n "default" (will retry after 5s): Cannot
+  evict pod as it would violate the pod's disruption budget.`` on stderr and a new ``evicting
+  pod`` line each time, as ``k8s.io/kubectl/pkg/drain`` does; ``--timeout`` ends the wait with
+  ``global timeout reached``.
 
-Upstream evicts pods concurrently; kube-lab evicts them in list order, and joins several warning
-messages in sorted order where upstream iterates a map.
+Upstream evicts pods concurrently (one goroutine each); kube-lab lets them take turns in list order
+at each virtual instant, joins several warning messages in sorted order where upstream iterates a
+map, and gives up after an hour of virtual time where upstream would wait forever.
 """
 from __future__ import annotations
 
@@ -192,64 +197,175 @@ def _agg_text(errs: list[BaseException]) -> str:
     return texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
 
 
-def _evict_or_delete(inv, pods: list[dict], strategy: str) -> None:
-    eviction = not inv.flag("disable-eviction")
+MAX_WAIT = 3600.0              # kube-lab gives up after an hour of virtual time (upstream: forever)
+POD_SKIP_MSG = 'pod "{name}" has DeletionTimestamp older than {seconds} seconds, skipping\n'
+
+
+def go_duration(seconds: float) -> str:
+    """Go's ``time.Duration.String()`` for whole seconds (``5s``, ``1m30s``, ``1h0m0s``)."""
+    s = int(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60}s"
+    return f"{s // 3600}h{s % 3600 // 60}m{s % 60}s"
+
+
+def _should_skip(inv, pod: dict) -> bool:
+    """``shouldSkipPod``: deleted longer ago than ``--skip-wait-for-delete-timeout``."""
+    skip = inv.flag("skip-wait-for-delete-timeout")
+    ts = (pod.get("metadata") or {}).get("deletionTimestamp")
+    if skip <= 0 or not ts:
+        return False
+    from ...api.meta import parse_rfc3339
+
+    return int(inv.now() - parse_rfc3339(ts)) > skip
+
+
+def _gone(inv, pod: dict) -> tuple[bool, dict | None]:
+    md = pod["metadata"]
+    try:
+        cur = inv.client.get("pods", md["name"], md.get("namespace"))
+    except api_errors.StatusError as e:
+        if e.reason != "NotFound":
+            raise
+        return True, None
+    return cur["metadata"].get("uid") != md.get("uid"), cur
+
+
+def _evict_pods(inv, pods: list[dict], strategy: str) -> list[BaseException]:
+    """``Helper.evictPods``: each pod is evicted on its own — a refusal because of a disruption
+    budget (429) is retried every 5 s, then kubectl polls every second until the pod is gone.
+    Upstream runs one goroutine per pod; here they take turns in list order at each virtual instant."""
     grace = inv.flag("grace-period")
     timeout = inv.flag("timeout") or 0.0
-    started = []
-    for pod in pods:
-        md = pod["metadata"]
-        ns, name = md.get("namespace", ""), md["name"]
-        try:
-            if eviction:
-                if strategy == "server":
-                    inv.println(f"evicting pod {ns}/{name} (server dry run)")
-                else:
-                    inv.println(f"evicting pod {ns}/{name}")
+    start = inv.loop.now
+    deadline = start + timeout if timeout > 0 else None
+    limit = start + MAX_WAIT if deadline is None else float("inf")   # --timeout ends it otherwise
+    errs: list[BaseException] = []
+    # per pod: [phase ("evict" | "wait" | "done"), next action time]
+    state = [["evict", start] for _ in pods]
+    while True:
+        now = inv.loop.now
+        for pod, st in zip(pods, state):
+            if st[0] == "done" or st[1] > now:
+                continue
+            md = pod["metadata"]
+            ns, name = md.get("namespace", ""), md["name"]
+            if st[0] == "evict":
+                inv.println(f"evicting pod {ns}/{name}" + (" (server dry run)" if strategy == "server" else ""))
+                if deadline is not None and now >= deadline:
+                    errs.append(GoError(f'error when evicting pods/"{name}" -n "{ns}": global timeout reached: '
+                                        f"{go_duration(timeout)}"))
+                    st[0] = "done"
+                    continue
                 body = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name, "namespace": ns}}
                 if grace >= 0:
                     body["deleteOptions"] = {"gracePeriodSeconds": grace}
-                inv.client.create("pods", body, ns, subresource="eviction", name=name, dry_run=strategy == "server")
-            else:
-                inv.client.delete("pods", name, ns, grace_period_seconds=grace if grace >= 0 else None,
-                                  dry_run=strategy == "server")
-        except api_errors.StatusError as e:
-            if e.reason == "NotFound":
+                try:
+                    inv.client.create("pods", body, ns, subresource="eviction", name=name,
+                                      dry_run=strategy == "server")
+                except api_errors.StatusError as e:
+                    causes = [c.get("reason") for c in (e.status.get("details") or {}).get("causes") or ()]
+                    if e.reason == "NotFound":
+                        st[0] = "done"
+                    elif e.reason == "TooManyRequests":
+                        inv.eprintln(f'error when evicting pods/"{name}" -n "{ns}" (will retry after 5s): {e.message}')
+                        st[1] = now + 5.0
+                    elif e.reason == "Forbidden" and "NamespaceTerminating" in causes and md.get("deletionTimestamp"):
+                        st[:] = ["wait", now]
+                    elif e.reason == "Forbidden" and "NamespaceTerminating" in causes:
+                        inv.eprintln(f'error when evicting pod "{name}" from terminating namespace "{ns}" '
+                                     f"(will retry after 5s): {e.message}")
+                        st[1] = now + 5.0
+                    else:
+                        errs.append(GoError(f'error when evicting pods/"{name}" -n "{ns}": {e.message}'))
+                        st[0] = "done"
+                    if st[0] == "evict" and st[1] > limit:
+                        errs.append(GoError(f'error when evicting pods/"{name}" -n "{ns}": kube-lab stopped '
+                                            "retrying after an hour of virtual time"))
+                        st[0] = "done"
+                    continue
+                if strategy == "server":
+                    st[0] = "done"
+                    continue
+                st[0] = "wait"              # waitForDelete polls at once, then every second
+            try:
+                gone, cur = _gone(inv, pod)
+            except api_errors.StatusError as e:
+                errs.append(GoError(f'error when waiting for pod "{name}" in namespace "{ns}" to terminate: '
+                                    f"{e.message}"))
+                st[0] = "done"
                 continue
-            raise GoError(f'error when evicting pods/"{name}" -n "{ns}": {e.message}') from None
-        started.append(pod)
+            if gone:
+                _printer(inv, "evicted", strategy).print_obj(pod, inv.out)
+                st[0] = "done"
+            elif _should_skip(inv, cur):
+                inv.out(POD_SKIP_MSG.format(name=name, seconds=inv.flag("skip-wait-for-delete-timeout")))
+                st[0] = "done"
+            elif deadline is not None and now >= deadline:
+                errs.append(GoError(f'error when waiting for pod "{name}" in namespace "{ns}" to terminate: '
+                                    f"global timeout reached: {go_duration(timeout)}"))
+                st[0] = "done"
+            elif now + 1.0 > limit:
+                errs.append(GoError(f'error when waiting for pod "{name}" in namespace "{ns}" to terminate: '
+                                    "kube-lab stopped waiting after an hour of virtual time"))
+                st[0] = "done"
+            else:
+                st[1] = now + 1.0
+        pending = [st[1] for st in state if st[0] != "done"]
+        if not pending:
+            return errs
+        inv.loop.run_until(max(min(pending), now))
+
+
+def _delete_pods(inv, pods: list[dict], strategy: str) -> list[BaseException]:
+    """``Helper.deletePods`` (``--disable-eviction``): delete them all, then poll every second."""
+    grace = inv.flag("grace-period")
+    timeout = inv.flag("timeout") or 0.0
+    for pod in pods:
+        md = pod["metadata"]
+        try:
+            inv.client.delete("pods", md["name"], md.get("namespace"),
+                              grace_period_seconds=grace if grace >= 0 else None, dry_run=strategy == "server")
+        except api_errors.StatusError as e:
+            if e.reason != "NotFound":
+                return [e]
     if strategy == "server":
-        return
-    verb = "evicted" if eviction else "deleted"
-    pending = list(started)
+        return []
+    pending = list(pods)
 
     def poll() -> bool:
         nonlocal pending
         still = []
         for pod in pending:
-            md = pod["metadata"]
-            try:
-                cur = inv.client.get("pods", md["name"], md.get("namespace"))
-            except api_errors.StatusError as e:
-                if e.reason != "NotFound":
-                    raise
-                cur = None
-            if cur is None or cur["metadata"].get("uid") != md.get("uid"):
-                _printer(inv, verb, strategy).print_obj(pod, inv.out)
-                continue
-            still.append(pod)
+            gone, cur = _gone(inv, pod)
+            if gone:
+                _printer(inv, "deleted", strategy).print_obj(pod, inv.out)
+            elif _should_skip(inv, cur):
+                inv.out(POD_SKIP_MSG.format(name=pod["metadata"]["name"],
+                                            seconds=inv.flag("skip-wait-for-delete-timeout")))
+            else:
+                still.append(pod)
         pending = still
         return not pending
 
-    limit = timeout if timeout > 0 else 3600.0
-    if not inv.wait_until(poll, limit, step=1.0):
-        pod = pending[0]
-        if timeout > 0:
-            raise GoError(f'error when waiting for pod "{pod["metadata"]["name"]}" in namespace '
-                          f'"{pod["metadata"].get("namespace", "")}" to terminate: context deadline exceeded')
-        raise GoError(f'error when waiting for pod "{pod["metadata"]["name"]}" in namespace '
-                      f'"{pod["metadata"].get("namespace", "")}" to terminate: kube-lab stopped waiting after an hour '
-                      "of virtual time")
+    if inv.wait_until(poll, timeout if timeout > 0 else MAX_WAIT, step=1.0):
+        return []
+    if timeout > 0:
+        return [GoError("timed out waiting for the condition")]
+    pod = pending[0]
+    return [GoError(f'error when waiting for pod "{pod["metadata"]["name"]}" in namespace '
+                    f'"{pod["metadata"].get("namespace", "")}" to terminate: kube-lab stopped waiting after an hour '
+                    "of virtual time")]
+
+
+def _evict_or_delete(inv, pods: list[dict], strategy: str) -> None:
+    if not pods:
+        return
+    errs = _delete_pods(inv, pods, strategy) if inv.flag("disable-eviction") else _evict_pods(inv, pods, strategy)
+    if errs:
+        raise GoError(_agg_text(errs)) if len(errs) > 1 else errs[0]
 
 
 def run_drain(inv) -> int:

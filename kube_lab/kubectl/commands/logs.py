@@ -384,7 +384,8 @@ def _emit(inv, pod: dict, container: str, text: str, prefix: bool) -> None:
 
 
 def _follow(inv, requests: list, printed: dict[int, int], prefix: bool, opts: dict) -> None:
-    """``-f``: print new lines as they are written, until the containers stop."""
+    """``-f``: print new lines as they are written, until the containers stop (at most 60 virtual
+    seconds, or ``--request-timeout``)."""
     def running(pod: dict, container: str) -> bool:
         try:
             cur = inv.client.get("pods", pod["metadata"]["name"], pod["metadata"].get("namespace"))
@@ -408,7 +409,9 @@ def _follow(inv, requests: list, printed: dict[int, int], prefix: bool, opts: di
                 printed[i] = len(lines)
             alive = alive or running(pod, c)
         return not alive
-    pump(inv, step, request_timeout(inv, DEFAULT_WATCH_LIMIT))
+    # follow even while only background work (a container's sleep) is pending; at most 60 virtual
+    # seconds (or --request-timeout) so that a notebook cell ends
+    pump(inv, step, request_timeout(inv, DEFAULT_WATCH_LIMIT), stop_when_idle=False)
 
 
 # -- exec -----------------------------------------------------------------------------------

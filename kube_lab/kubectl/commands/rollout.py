@@ -4,8 +4,9 @@ the client-side logic of k8s.io/kubectl/pkg/polymorphichelpers).
 * ``status``: watches the object (in virtual time) and prints the status viewer's line for every
   ADDED/MODIFIED event — ``Waiting for deployment "web" rollout to finish: 1 out of 3 new replicas
   have been updated...`` … ``deployment "web" successfully rolled out``.  ``--watch=false`` prints
-  once.  Without ``--timeout`` kube-lab stops waiting when the cluster settles (nothing could change
-  any more) or after 15 virtual minutes, and reports ``timed out waiting for the condition``.
+  once.  Without ``--timeout`` it waits as kubectl does — through a stalled rollout until the
+  progress deadline is exceeded — but at most 15 virtual minutes (then ``timed out waiting for the
+  condition``), so that a notebook cell always ends.
 * ``history``: a Deployment's revisions are its ReplicaSets' ``deployment.kubernetes.io/revision``
   annotations (change causes from ``kubernetes.io/change-cause``); DaemonSets and StatefulSets use
   their ControllerRevisions.
@@ -309,7 +310,9 @@ def _status_of(inv, info, namespace, name: str, want: int) -> None:
         inv.loop.run_until(inv.loop.now)
         if handle():
             return
-        result = pump(inv, handle, timeout or STATUS_LIMIT, stop_when_idle=not timeout)
+        # like kubectl, wait for the rollout whatever the cluster is doing: a stalled rollout ends
+        # when the Deployment controller reports ProgressDeadlineExceeded (a background timer)
+        result = pump(inv, handle, timeout or STATUS_LIMIT, stop_when_idle=False)
     finally:
         w.stop()
     if result != "done":

@@ -537,8 +537,12 @@ class VishStress(GoProgram):
 # --------------------------------------------------------------------------------------------
 class Agnhost(GoProgram):
     """registry.k8s.io/e2e-test-images/agnhost: ``liveness`` (``/healthz`` is 200 for 10 s, then
-    500), ``netexec`` (``/hostname``, ``/echo?msg=``, ``/clientip`` on 8080), ``serve-hostname``
-    (9376) and ``pause``."""
+    500), ``netexec`` (``/hostname``, ``/echo?msg=``, ``/clientip``, ``/readyz`` on 8080),
+    ``serve-hostname`` (9376) and ``pause``.
+
+    ``netexec`` handles SIGTERM (``test/images/agnhost/netexec``): with ``--delay-shutdown=N`` it
+    logs "Sleeping N seconds before terminating...", keeps serving for N seconds (``/readyz``
+    answers 503 "shutting down" meanwhile) and exits 0; without it, it exits 0 at once."""
 
     memory = 10 * MI
 
@@ -548,13 +552,19 @@ class Agnhost(GoProgram):
         self.mode = args[0] if args else ""
         self.started = 0.0
         self.port = 8080
+        self.delay_shutdown = 0
+        self.terminating = False
 
     def run(self, proc: "Process") -> Generator:
         proc.set_memory(self.memory)
         args = self.argv[2:]
-        for a in args:
+        for i, a in enumerate(args):
             if a.startswith("--http-port=") or a.startswith("--port="):
                 self.port = int(a.split("=", 1)[1])
+            elif a.startswith("--delay-shutdown="):
+                self.delay_shutdown = int(a.split("=", 1)[1])
+            elif a == "--delay-shutdown" and i + 1 < len(args):
+                self.delay_shutdown = int(args[i + 1])
         if self.mode == "liveness":
             self.port = 8080
         elif self.mode == "serve-hostname":
@@ -581,6 +591,14 @@ class Agnhost(GoProgram):
         if self.mode == "pause" and sig in ("SIGTERM", "SIGINT"):
             proc.stdout("Shutting down after receiving signal: terminated.\n")
             proc.exit(0)
+            return "handled"
+        if self.mode == "netexec" and sig == "SIGTERM":
+            if self.terminating:
+                return "handled"
+            self.terminating = True
+            if self.delay_shutdown > 0:
+                proc.stderr(f"{_go_log_stamp(proc)} Sleeping {self.delay_shutdown} seconds before terminating...\n")
+            proc.graceful_exit(float(self.delay_shutdown), 0)
             return "handled"
         return super().on_signal(proc, sig)
 
@@ -610,6 +628,8 @@ class Agnhost(GoProgram):
             return Response(200, f"{request.client_ip}:{32768 + zlib.crc32(request.client_ip.encode()) % 28000}")
         if route == "/healthz":
             return Response(200, "ok")
+        if route == "/readyz":
+            return Response(503, "shutting down") if self.terminating else Response(200, "ok")
         if route == "/exit":
             code = int(request.query.get("code", "0"))
             proc.loop.call_soon(proc.exit, code)

@@ -13,6 +13,7 @@ from . import Image
 from .apps import (Agnhost, BootcampServer, CoreDNS, CurlEntrypoint, Etcd, GoProxy, HelloApp, MySQLClient,
                    MySQLEntrypoint, Pause, Perl, Redis, RedisCLI, Stress, VishStress, WordPress)
 from .nginx import DEFAULT_CONF, WELCOME, WELCOME_OLD, DockerEntrypoint, Nginx
+from .phpapache import INDEX_PHP, PhpApache
 from .shell import ShellProgram
 
 MB = 1_000_000
@@ -164,6 +165,13 @@ def default_images() -> list[Image]:
                       executables={"stress": Stress}, executables_paths={"stress": "/usr/local/bin/stress"}))
     imgs.append(Image("docker.io/vish/stress", "latest", 1_386_271, entrypoint=["/stress", "-logtostderr"],
                       executables={"stress": VishStress}, executables_paths={"stress": "/stress"}))
+    # the HorizontalPodAutoscaler walkthrough's php-apache server (FROM php:5-apache + index.php)
+    for repo in ("registry.k8s.io/hpa-example", "k8s.gcr.io/hpa-example"):
+        imgs.append(Image(repo, "latest", 138_435_872, cmd=["apache2-foreground"],
+                          env=["PHP_INI_DIR=/usr/local/etc/php"], toolset="debian", workdir="/var/www/html",
+                          executables={"apache2-foreground": PhpApache},
+                          executables_paths={"apache2-foreground": "/usr/local/bin/apache2-foreground"},
+                          files={"var/www/html/index.php": INDEX_PHP}, exposed_ports=[80]))
     # agnhost, goproxy, etcd, hello-app
     for tag in ("2.39", "2.40", "2.43", "2.53"):
         imgs.append(Image("registry.k8s.io/e2e-test-images/agnhost", tag, 52_361_283 + int(tag[2:]) * 1000,
@@ -227,6 +235,11 @@ def preloaded_images() -> list[Image]:
             continue   # defined above with its program
         if name == "registry.k8s.io/coredns/coredns":
             out.append(_generic(name, tag, size, program=CoreDNS))
+            continue
+        if name == "docker.io/kindest/local-path-helper":
+            # a busybox image: the local-path provisioner's helper pods run its setup/teardown
+            # scripts with /bin/sh (mkdir, rm)
+            out.append(_busybox(name, tag, tag, size))
             continue
         out.append(_generic(name, tag, size))
     return out

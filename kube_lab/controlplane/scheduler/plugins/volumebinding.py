@@ -3,7 +3,9 @@ volume's node affinity is a placement constraint (data locality).
 
 * PreFilter: a claim that does not exist — ``persistentvolumeclaim "x" not found``; a claim
   not yet bound whose StorageClass binds ``Immediate`` — ``pod has unbound immediate
-  PersistentVolumeClaims`` (the PV controller must bind it first).
+  PersistentVolumeClaims`` (the PV controller must bind it first).  Bound claims whose volumes
+  are pinned to nodes by ``kubernetes.io/hostname`` restrict the pod to those nodes
+  (``GetEligibleNodes``; the others are "node(s) didn't satisfy plugin(s) [VolumeBinding]").
 * Filter: a bound claim's PersistentVolume must accept the node
   (``spec.nodeAffinity``) — ``node(s) had volume node affinity conflict``.  A
   ``WaitForFirstConsumer`` claim needs, on this node, an available PV that fits it or a
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from ....api.meta import deep_copy
 from ..framework import (ADD, NODE, PV, PVC, STORAGE_CLASS, SKIP, UNSCHEDULABLE_AND_UNRESOLVABLE, UPDATE,
-                         UPDATE_NODE_LABEL, ClusterEvent, Plugin, Status)
+                         UPDATE_NODE_LABEL, UPDATE_NODE_TAINT, ClusterEvent, Plugin, PreFilterResult, Status)
 from ..podinfo import quantity_value
 from ..util import node_selector_matches
 
@@ -36,13 +38,18 @@ DEFAULT_BIND_TIMEOUT = 600.0
 
 
 def claim_names(pod: dict) -> list[str]:
+    return [name for name, _ in _claims(pod)]
+
+
+def _claims(pod: dict) -> list[tuple[str, bool]]:
+    """(claim name, generic ephemeral volume?) for every claim the pod uses, in volume order."""
     out = []
     name = pod["metadata"]["name"]
     for v in (pod.get("spec") or {}).get("volumes") or ():
         if v.get("persistentVolumeClaim"):
-            out.append(v["persistentVolumeClaim"].get("claimName", ""))
+            out.append((v["persistentVolumeClaim"].get("claimName", ""), False))
         elif v.get("ephemeral"):
-            out.append(f"{name}-{v.get('name', '')}")
+            out.append((f"{name}-{v.get('name', '')}", True))
     return out
 
 
@@ -54,10 +61,29 @@ def fully_bound(pvc: dict) -> bool:
     return ANN_BIND_COMPLETED in ann or (pvc.get("status") or {}).get("phase") == "Bound"
 
 
+def local_volume_node_names(pv: dict) -> list[str]:
+    """``GetLocalPersistentVolumeNodeNames``: per node-affinity term, the intersection of its
+    ``kubernetes.io/hostname In`` values; the union over the terms."""
+    required = ((pv.get("spec") or {}).get("nodeAffinity") or {}).get("required")
+    if not required:
+        return []
+    result: set[str] = set()
+    for term in required.get("nodeSelectorTerms") or ():
+        nodes: set[str] | None = None
+        for expr in term.get("matchExpressions") or ():
+            if expr.get("key") == "kubernetes.io/hostname" and expr.get("operator") == "In":
+                values = set(expr.get("values") or ())
+                nodes = values if nodes is None else nodes & values
+        result |= nodes or set()
+    return sorted(result)
+
+
 def _class_of(obj: dict) -> str:
-    spec = obj.get("spec") or {}
-    return spec.get("storageClassName") or (obj["metadata"].get("annotations") or {}).get(
-        "volume.beta.kubernetes.io/storage-class", "")
+    """``GetPersistentVolumeClaimClass`` / ``GetPersistentVolumeClass``: the beta annotation wins."""
+    ann = obj["metadata"].get("annotations") or {}
+    if "volume.beta.kubernetes.io/storage-class" in ann:
+        return ann["volume.beta.kubernetes.io/storage-class"]
+    return (obj.get("spec") or {}).get("storageClassName") or ""
 
 
 def _topology_matches(terms: list | None, labels: dict) -> bool:
@@ -98,14 +124,21 @@ class VolumeBinding(Plugin):
 
     # -- prefilter / filter ----------------------------------------------------------------------
     def pre_filter(self, state, pod, snap):
-        names = claim_names(pod.pod)
-        if not names:
+        claims = _claims(pod.pod)
+        if not claims:
             return None, Status(SKIP)
         bound, delay, immediate = [], [], []
-        for name in names:
+        for name, ephemeral in claims:
             pvc = self._get("persistentvolumeclaims", f"{pod.namespace}/{name}")
             if pvc is None:
+                if ephemeral:
+                    return None, Status(UNSCHEDULABLE_AND_UNRESOLVABLE, "waiting for ephemeral volume controller to "
+                                                                        f'create the persistentvolumeclaim "{name}"')
                 return None, Status(UNSCHEDULABLE_AND_UNRESOLVABLE, f'persistentvolumeclaim "{name}" not found')
+            if (pvc.get("status") or {}).get("phase") == "Lost":
+                return None, Status(UNSCHEDULABLE_AND_UNRESOLVABLE,
+                                    f'persistentvolumeclaim "{name}" bound to non-existent persistentvolume '
+                                    f'"{(pvc.get("spec") or {}).get("volumeName", "")}"')
             if pvc["metadata"].get("deletionTimestamp"):
                 return None, Status(UNSCHEDULABLE_AND_UNRESOLVABLE, f'persistentvolumeclaim "{name}" is being deleted')
             if fully_bound(pvc):
@@ -120,7 +153,21 @@ class VolumeBinding(Plugin):
         if immediate:
             return None, Status(UNSCHEDULABLE_AND_UNRESOLVABLE, ERR_UNBOUND_IMMEDIATE)
         state.write(STATE_KEY, _State(bound, delay))
-        return None, None
+        eligible = self._eligible_nodes(bound)
+        return (PreFilterResult(eligible) if eligible is not None else None), None
+
+    def _eligible_nodes(self, bound: list[dict]) -> set[str] | None:
+        """``GetEligibleNodes``: the nodes named (``kubernetes.io/hostname In``) by the node
+        affinity of the bound claims' volumes, intersected; None when there is no such limit."""
+        eligible: set[str] | None = None
+        for pvc in bound:
+            pv = self._get("persistentvolumes", pvc["spec"]["volumeName"])
+            if pv is None:
+                return None
+            names = local_volume_node_names(pv)
+            if names:
+                eligible = set(names) if eligible is None else eligible & set(names)
+        return eligible
 
     def _find_volume(self, pvc: dict, node: dict, taken: set[str]) -> dict | None:
         """``FindMatchingVolume``: a pre-bound PV, else the smallest available PV that fits."""
@@ -138,22 +185,26 @@ class VolumeBinding(Plugin):
             claim_key = f"{pvc['metadata'].get('namespace', '')}/{pvc['metadata']['name']}"
             if name in taken or self.assumed_pvs.get(name, claim_key) != claim_key:
                 continue
-            if pv["metadata"].get("deletionTimestamp"):
+            if pv["metadata"].get("deletionTimestamp") or (pspec.get("volumeMode") or "Filesystem") != vol_mode:
                 continue
+            size = quantity_value("storage", (pspec.get("capacity") or {}).get("storage", "0"))
             if ref is not None:
                 if (ref.get("namespace"), ref.get("name")) != (pvc["metadata"].get("namespace"),
                                                                pvc["metadata"]["name"]):
                     continue
                 if ref.get("uid") and ref.get("uid") != pvc["metadata"].get("uid"):
                     continue
+                if size < want:
+                    continue
                 if node_selector_matches((pspec.get("nodeAffinity") or {}).get("required"), node):
                     return pv       # pre-bound to this claim
+                return None         # pre-bound, but not to a volume this node can use
+            if (pv.get("status") or {}).get("phase") != "Available":
                 continue
-            if _class_of(pv) != cls or (pspec.get("volumeMode") or "Filesystem") != vol_mode:
+            if _class_of(pv) != cls:
                 continue
             if not modes <= set(pspec.get("accessModes") or ()):
                 continue
-            size = quantity_value("storage", (pspec.get("capacity") or {}).get("storage", "0"))
             if size < want:
                 continue
             if not node_selector_matches((pspec.get("nodeAffinity") or {}).get("required"), node):
@@ -231,10 +282,17 @@ class VolumeBinding(Plugin):
         for pvc, pv in static:
             body = deep_copy(self._get("persistentvolumes", pv["metadata"]["name"]) or pv)
             md = pvc["metadata"]
-            body["spec"]["claimRef"] = {"kind": "PersistentVolumeClaim", "namespace": md.get("namespace", ""),
-                                        "name": md["name"], "uid": md.get("uid", ""), "apiVersion": "v1",
-                                        "resourceVersion": md.get("resourceVersion", "")}
-            body["metadata"].setdefault("annotations", {})[ANN_BOUND_BY_CONTROLLER] = "yes"
+            ref = body["spec"].get("claimRef") or {}
+            bound_already = bool(ref) and (ref.get("namespace"), ref.get("name")) == (md.get("namespace"), md["name"]) \
+                and (not ref.get("uid") or ref.get("uid") == md.get("uid"))
+            # ``GetBindVolumeToClaim``: the claim's reference, and bound-by-controller unless the
+            # volume was pre-bound to this claim by its author
+            if (ref.get("namespace"), ref.get("name"), ref.get("uid")) != (md.get("namespace"), md["name"], md.get("uid")):
+                body["spec"]["claimRef"] = {"kind": "PersistentVolumeClaim", "namespace": md.get("namespace", ""),
+                                            "name": md["name"], "uid": md.get("uid", ""), "apiVersion": "v1",
+                                            "resourceVersion": md.get("resourceVersion", "")}
+            if not bound_already:
+                body["metadata"].setdefault("annotations", {})[ANN_BOUND_BY_CONTROLLER] = "yes"
             client.update("persistentvolumes", body)
         for pvc in provision:
             body = deep_copy(self._get("persistentvolumeclaims",
@@ -256,4 +314,5 @@ class VolumeBinding(Plugin):
 
     def events_to_register(self):
         return [(ClusterEvent(PVC, ADD | UPDATE), None), (ClusterEvent(PV, ADD | UPDATE), None),
-                (ClusterEvent(STORAGE_CLASS, ADD | UPDATE), None), (ClusterEvent(NODE, ADD | UPDATE_NODE_LABEL), None)]
+                (ClusterEvent(STORAGE_CLASS, ADD | UPDATE), None),
+                (ClusterEvent(NODE, ADD | UPDATE_NODE_LABEL | UPDATE_NODE_TAINT), None)]
