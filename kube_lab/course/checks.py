@@ -37,6 +37,14 @@ EXERCISES: dict[str, Exercise] = {
                      "kube_lab.course.ex01"),
     "ex02": Exercise("ex02", "Architecture: components, watches, etcd", "02_architecture.ipynb",
                      "kube_lab.course.ex02"),
+    "ex03": Exercise("ex03", "Pods, nodes and scheduling", "03_pods.ipynb", "kube_lab.course.ex03"),
+    "ex04": Exercise("ex04", "Pod networking: hostPort, localhost, hostNetwork, addresses", "04_pod_networking.ipynb", "kube_lab.course.ex04"),
+    "ex06": Exercise("ex06", "Labels, selectors and ReplicaSets", "06_labels_replicasets.ipynb", "kube_lab.course.ex06"),
+    "ex09": Exercise("ex09", "kubectl: get, labels, logs, exec, expose, scale", "09_kubectl.ipynb", "kube_lab.course.ex09"),
+    "ex07": Exercise("ex07", "Rolling updates: history, rollback, strategy, pause", "07_rolling_updates.ipynb", "kube_lab.course.ex07"),
+    "ex05": Exercise("ex05", "Services: ClusterIP, NodePort, headless, externalTrafficPolicy", "05_services.ipynb", "kube_lab.course.ex05"),
+    "ex10": Exercise("ex10", "StatefulSets and storage: claims, stable identity, kustomize Secrets", "10_statefulsets_storage.ipynb", "kube_lab.course.ex10"),
+    "ex08": Exercise("ex08", "Graceful termination: preStop, grace period, force deletion", "08_graceful_termination.ipynb", "kube_lab.course.ex08"),
 }
 
 

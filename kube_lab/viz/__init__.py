@@ -24,6 +24,14 @@ _EXPORTS = {
     "DeletePodButton": "widgets", "FailNodeButton": "widgets", "ImagePicker": "widgets",
     "lab_panel": "widgets", "refresh_all": "widgets",
     "observe": "state",
+    "pod_anatomy": "pods", "cri_log": "pods", "CRILog": "pods", "pod_status": "pods", "status_spans": "pods",
+    "selector_matrix": "replicas", "replica_history": "replicas",
+    "kubectl_requests": "requests",
+    "packet_trip": "packets", "PathExplorer": "packets", "ip_route": "packets",
+    "rollout_trace": "rollout", "rollout_chart": "rollout", "simulate_rollout": "rollout", "compare_rollouts": "rollout", "RolloutExplorer": "rollout", "RolloutTrace": "rollout",
+    "pod_termination": "termination", "termination_log": "termination", "TerminationLog": "termination", "Termination": "termination", "simulate_termination": "termination", "compare_terminations": "termination", "TerminationExplorer": "termination", "traffic_chart": "termination",
+    "service_rules": "services", "ipvs_view": "services", "spread_chart": "services", "request_path": "services", "ServiceTypeSwitch": "services",
+    "storage_map": "storage",
 }
 
 __all__ = sorted(_EXPORTS)
