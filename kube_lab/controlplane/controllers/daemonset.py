@@ -120,16 +120,7 @@ def target_node_name(pod: dict) -> str | None:
     return None
 
 
-def tolerates(toleration: dict, taint: dict) -> bool:
-    """``Toleration.ToleratesTaint``."""
-    if toleration.get("effect") and toleration["effect"] != taint.get("effect"):
-        return False
-    if toleration.get("key") and toleration["key"] != taint.get("key"):
-        return False
-    op = toleration.get("operator") or "Equal"
-    if op == "Equal":
-        return toleration.get("value", "") == taint.get("value", "")
-    return op == "Exists"
+from ...api.taints import tolerates  # noqa: E402,F401 - re-exported
 
 
 def untolerated_taint(taints, tolerations, effects: tuple[str, ...]) -> dict | None:

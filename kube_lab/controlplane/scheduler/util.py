@@ -15,22 +15,7 @@ UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
 
 
 # -- taints and tolerations --------------------------------------------------------------------
-def tolerates(toleration: Mapping, taint: Mapping) -> bool:
-    """``Toleration.ToleratesTaint``."""
-    effect = toleration.get("effect") or ""
-    if effect and effect != taint.get("effect"):
-        return False
-    key = toleration.get("key") or ""
-    if key and key != taint.get("key"):
-        return False
-    op = toleration.get("operator") or "Equal"
-    if op == "Equal":
-        return (toleration.get("value") or "") == (taint.get("value") or "")
-    return op == "Exists"
-
-
-def tolerations_tolerate(tolerations: Iterable[Mapping], taint: Mapping) -> bool:
-    return any(tolerates(t, taint) for t in tolerations)
+from ...api.taints import tolerates, tolerations_tolerate  # noqa: E402,F401 - re-exported
 
 
 def find_untolerated_taint(taints: Iterable[Mapping] | None, tolerations: list,
