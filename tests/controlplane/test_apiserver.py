@@ -571,3 +571,35 @@ def test_empty_metadata_lists_and_maps_are_not_stored():
                                                      "labels": {"a": None}}}, namespace="default")
     assert "ownerReferences" not in out["metadata"] and "labels" not in out["metadata"]
     assert c.kubectl("get cm x -o jsonpath={.metadata.ownerReferences}").stdout == ""
+
+
+def test_changing_a_services_type_drops_what_the_new_type_cannot_have():
+    """``dropTypeDependentFields``: a patch of only ``spec.type`` works in every direction; node
+    ports, the health-check port and the cluster IP are released or allocated as needed."""
+    c = Cluster(nodes=1, seed=0)
+    c.kubectl("create deployment web --image=nginx:1.25")
+    c.kubectl("expose deployment web --port 80 --type LoadBalancer")
+    svc = c.get("svc", "web")
+    ip, node_port = svc["spec"]["clusterIP"], svc["spec"]["ports"][0]["nodePort"]
+
+    def patch(body: str) -> dict:
+        r = c.kubectl(["patch", "svc", "web", "-p", body])
+        assert (r.stdout, r.stderr) == ("service/web patched\n", "")
+        return c.get("svc", "web")["spec"]
+
+    spec = patch('{"spec":{"type":"ClusterIP"}}')
+    assert spec["clusterIP"] == ip and "nodePort" not in spec["ports"][0]
+    assert "externalTrafficPolicy" not in spec and "allocateLoadBalancerNodePorts" not in spec
+    spec = patch('{"spec":{"type":"LoadBalancer","externalTrafficPolicy":"Local"}}')
+    assert spec["healthCheckNodePort"] and spec["ports"][0]["nodePort"]
+    spec = patch('{"spec":{"type":"NodePort"}}')
+    assert "healthCheckNodePort" not in spec and spec["externalTrafficPolicy"] == "Local"
+    spec = patch('{"spec":{"type":"ExternalName","externalName":"example.com"}}')
+    assert "clusterIP" not in spec and "nodePort" not in spec["ports"][0] and "ipFamilies" not in spec
+    # the address went back to the pool: another Service may ask for it
+    other = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "other"},
+             "spec": {"clusterIP": ip, "ports": [{"port": 80}], "selector": {"app": "web"}}}
+    assert c.create(other)["spec"]["clusterIP"] == ip
+    spec = patch('{"spec":{"type":"ClusterIP","externalName":null}}')
+    assert spec["clusterIP"] not in ("", None, ip) and spec["clusterIPs"] == [spec["clusterIP"]]
+    assert node_port  # allocated at first

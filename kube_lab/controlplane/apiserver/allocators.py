@@ -202,8 +202,29 @@ class ServiceAllocator:
         spec = svc.setdefault("spec", {})
         name = svc.get("metadata", {}).get("name", "")
         old_ports = set(node_ports_of(old))
+        old_ips = {ip for ip in (old.get("spec") or {}).get("clusterIPs") or () if ip and ip != "None"}
         new_allocs: list[int] = []
+        new_ips: list[str] = []
         try:
+            if spec.get("type") != "ExternalName":
+                # leaving ExternalName: the Service needs a cluster IP now (upstream's CASE A)
+                ip = spec.get("clusterIP")
+                if not ip:
+                    ip = self.ips.allocate_next()
+                    spec["clusterIP"], spec["clusterIPs"] = ip, [ip]
+                    new_ips.append(ip)
+                elif ip != "None" and ip not in old_ips:
+                    self.ips.allocate(ip)
+                    new_ips.append(ip)
+            if spec.get("type") == "LoadBalancer" and spec.get("externalTrafficPolicy") == "Local":
+                hc = spec.get("healthCheckNodePort")
+                if not hc:
+                    hc = self.ports.allocate_next()
+                    spec["healthCheckNodePort"] = hc
+                    new_allocs.append(hc)
+                elif hc not in old_ports:
+                    self.ports.allocate(hc, "spec.healthCheckNodePort")
+                    new_allocs.append(hc)
             if spec.get("type") in ("NodePort", "LoadBalancer"):
                 taken: set[int] = set()
                 for i, p in enumerate(spec.get("ports") or ()):
@@ -224,15 +245,29 @@ class ServiceAllocator:
         except errors.StatusError as e:
             for np in new_allocs:
                 self.ports.release(np)
+            for ip in new_ips:
+                self.ips.release(ip)
             e.status["message"] = e.status["message"].replace('Service "" is invalid', f'Service "{name}" is invalid')
             raise
         self._pending_rollback = new_allocs
+        self._pending_rollback_ips = new_ips
+        # addresses the update gives up (a switch to ExternalName): released once it is stored
+        self._pending_free_ips = sorted(old_ips - set(spec.get("clusterIPs") or ()))
         return sorted(old_ports - set(node_ports_of(svc)))
+
+    def commit_update(self) -> None:
+        for ip in getattr(self, "_pending_free_ips", ()):
+            self.ips.release(ip)
+        self._pending_free_ips = []
 
     def rollback_update(self) -> None:
         for np in getattr(self, "_pending_rollback", ()):
             self.ports.release(np)
+        for ip in getattr(self, "_pending_rollback_ips", ()):
+            self.ips.release(ip)
         self._pending_rollback = []
+        self._pending_rollback_ips = []
+        self._pending_free_ips = []
 
 
 def node_ports_of(svc: dict) -> list[int]:

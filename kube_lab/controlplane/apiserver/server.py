@@ -581,6 +581,7 @@ class APIServer:
                 raise
             for port in freed:
                 self.service_allocator.ports.release(port)
+            self.service_allocator.commit_update()
             return out
         self._validate(info, obj, old, status=(subresource == "status"))
         return self._store_update(info, key, obj, old, kv.mod_revision, dry_run)
