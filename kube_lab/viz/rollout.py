@@ -35,6 +35,7 @@ from ..controlplane.etcd import DELETE
 from .animations import Animation, Picture, _figure
 from .history import RevisionClock
 from .state import viz_client
+from .widgets import SimulationExplorer
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..cluster import Cluster
@@ -753,46 +754,40 @@ def _settings_title(s: dict, trace: RolloutTrace | None = None) -> str:
 
 # ------------------------------------------------------------------------------------------
 # the explorer widget
-class RolloutExplorer:
+class RolloutExplorer(SimulationExplorer):
     """Sliders for ``replicas``, ``maxSurge`` and ``maxUnavailable`` and a strategy picker; every
     change re-runs :func:`simulate_rollout` (seeded: the same settings give the same rollout) and
     redraws the chart.  ``set(...)`` does what moving the sliders does.  In a static view it shows
     the chart of its current settings."""
 
+    settings = ("strategy", "replicas", "max_surge", "max_unavailable")
+    hint = "sliders for replicas, maxSurge and maxUnavailable"
+
     def __init__(self, replicas: int = 4, max_surge: int = 1, max_unavailable: int = 1, *,
                  strategy: str = "RollingUpdate", seed: int = 0, max_replicas: int = 10,
                  images: tuple[str, str] = ("nginx:1.25", "nginx:1.27")):
-        self.seed, self.images = seed, tuple(images)
+        self.seed, self.images, self.max_replicas = seed, tuple(images), max_replicas
         self.replicas, self.max_surge, self.max_unavailable = replicas, max_surge, max_unavailable
         self.strategy = strategy
-        self.widget = None
-        self._busy = False
-        self._render()
-        try:
-            import ipywidgets as w
-        except ImportError:  # pragma: no cover - the lab extra is not installed
-            return
+        self._start()
+
+    def _controls(self, w) -> dict:
         style = {"description_width": "110px"}
-        self.sliders = {
-            "replicas": w.IntSlider(value=replicas, min=1, max=max_replicas, description="replicas",
-                                    continuous_update=False, style=style),
-            "max_surge": w.IntSlider(value=max_surge, min=0, max=max_replicas, description="maxSurge",
-                                     continuous_update=False, style=style),
-            "max_unavailable": w.IntSlider(value=max_unavailable, min=0, max=max_replicas,
-                                           description="maxUnavailable", continuous_update=False, style=style),
-        }
-        self.picker = w.ToggleButtons(options=["RollingUpdate", "Recreate"], value=strategy, description="strategy",
-                                      style=style)
-        for key, s in self.sliders.items():
-            s.observe(lambda ch, key=key: self.set(**{key: ch["new"]}), names="value")
-        self.picker.observe(lambda ch: self.set(strategy=ch["new"]), names="value")
-        self.image = w.Image(value=self.png, format="png", layout=w.Layout(max_width="100%"))
-        self.caption = w.HTML(value=self._caption_html())
-        self.widget = w.VBox([self.picker, *self.sliders.values(), self.image, self.caption])
+
+        def slider(value: int, low: int, description: str):
+            return w.IntSlider(value=value, min=low, max=self.max_replicas, description=description,
+                               continuous_update=False, style=style)
+
+        return {"strategy": w.ToggleButtons(options=["RollingUpdate", "Recreate"], value=self.strategy,
+                                            description="strategy", style=style),
+                "replicas": slider(self.replicas, 1, "replicas"),
+                "max_surge": slider(self.max_surge, 0, "maxSurge"),
+                "max_unavailable": slider(self.max_unavailable, 0, "maxUnavailable")}
 
     def _render(self) -> None:
-        self.trace = simulate_rollout(self.replicas, self.max_surge, self.max_unavailable, strategy=self.strategy,
-                                      seed=self.seed, images=self.images)
+        self.trace = self.result = simulate_rollout(self.replicas, self.max_surge, self.max_unavailable,
+                                                    strategy=self.strategy, seed=self.seed, images=self.images)
+        self.caption_colour = FLOOR_COLOUR if self.trace.error else "#424242"
         if self.trace.error:
             self.picture = None
             self.png = _message_png(self.trace.error)
@@ -800,46 +795,8 @@ class RolloutExplorer:
             self.picture = rollout_chart(self.trace, animate=False)
             self.png = self.picture.png()
 
-    def set(self, replicas: int | None = None, max_surge: int | None = None, max_unavailable: int | None = None,
-            strategy: str | None = None) -> RolloutTrace:
-        """Change the settings (what the sliders do), re-run the simulation and redraw."""
-        if self._busy:
-            return self.trace
-        self._busy = True
-        try:
-            if replicas is not None:
-                self.replicas = int(replicas)
-            if max_surge is not None:
-                self.max_surge = int(max_surge)
-            if max_unavailable is not None:
-                self.max_unavailable = int(max_unavailable)
-            if strategy is not None:
-                self.strategy = strategy
-            self._render()
-            if self.widget is not None:
-                for key, s in self.sliders.items():
-                    if s.value != getattr(self, key):
-                        s.value = getattr(self, key)
-                if self.picker.value != self.strategy:
-                    self.picker.value = self.strategy
-                self.image.value = self.png
-                self.caption.value = self._caption_html()
-        finally:
-            self._busy = False
-        return self.trace
-
     def text(self) -> str:
         return self.trace.summary()
-
-    def _caption_html(self) -> str:
-        colour = FLOOR_COLOUR if self.trace.error else "#424242"
-        return f"<div style='font-size:12px;color:{colour}'>{html.escape(self.text())}</div>"
-
-    def html(self) -> str:
-        img = base64.b64encode(self.png).decode("ascii")
-        return (f"<div><img src='data:image/png;base64,{img}' style='max-width:100%'/>{self._caption_html()}"
-                f"<div style='font-size:11px;color:#777'>(sliders for replicas, maxSurge and maxUnavailable in a "
-                f"running notebook)</div></div>")
 
     def __repr__(self) -> str:
         if self.strategy == "Recreate":
@@ -848,14 +805,6 @@ class RolloutExplorer:
             head = (f"RolloutExplorer(replicas={self.replicas}, maxSurge={self.max_surge}, "
                     f"maxUnavailable={self.max_unavailable})")
         return f"{head}: {self.text()}"
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = {}
-        if self.widget is not None:
-            bundle.update(self.widget._repr_mimebundle_() or {})
-        bundle["text/plain"] = repr(self)
-        bundle["text/html"] = self.html()
-        return bundle
 
 
 def _message_png(text: str) -> bytes:

@@ -48,6 +48,7 @@ from .animations import Animation, Picture, Timeline, _figure
 from .history import Span
 from .pods import CRILog
 from .state import viz_client
+from .widgets import SimulationExplorer
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..cluster import Cluster
@@ -698,90 +699,43 @@ def _short_caption(term: Termination) -> str:
     return f"{head}  →  {c.signal} at {term.rel(c.signalled)}, {end}" + (" (2 s extension)" if term.extension_used else "")
 
 
-class TerminationExplorer:
+class TerminationExplorer(SimulationExplorer):
     """Sliders for the grace period, the ``preStop`` hook's duration and the time the program
     takes to shut down after SIGTERM; every change re-runs :func:`simulate_termination` (seeded:
     the same settings give the same story) and redraws the timeline.  ``set(...)`` does what
     moving the sliders does.  In a static view it shows the picture of its current settings."""
 
+    settings = ("grace", "prestop", "shutdown")
+    hint = "sliders for the grace period, the preStop hook and the shutdown time"
+
     def __init__(self, grace: int = 30, prestop: int = 5, shutdown: int = 3, *, seed: int = 0,
                  max_seconds: int = 60):
         self.grace, self.prestop, self.shutdown, self.seed = int(grace), int(prestop), int(shutdown), seed
-        self.widget = None
-        self._busy = False
-        self._render()
-        try:
-            import ipywidgets as w
-        except ImportError:  # pragma: no cover - the lab extra is not installed
-            return
-        style = {"description_width": "190px"}
-        layout = w.Layout(width="560px")
-        self.sliders = {
-            "grace": w.IntSlider(value=self.grace, min=1, max=max_seconds, description="terminationGracePeriodSeconds",
-                                 continuous_update=False, style=style, layout=layout),
-            "prestop": w.IntSlider(value=self.prestop, min=0, max=max_seconds, description="preStop sleep (s)",
-                                   continuous_update=False, style=style, layout=layout),
-            "shutdown": w.IntSlider(value=self.shutdown, min=0, max=max_seconds,
-                                    description="shutdown after SIGTERM (s)", continuous_update=False, style=style,
-                                    layout=layout),
-        }
-        for name, s in self.sliders.items():
-            s.observe(lambda ch, name=name: self.set(**{name: ch["new"]}), names="value")
-        self.image = w.Image(value=self.png, format="png", layout=w.Layout(max_width="100%"))
-        self.caption = w.HTML(value=self._caption_html())
-        self.widget = w.VBox([*self.sliders.values(), self.image, self.caption])
+        self.max_seconds = max_seconds
+        self._start()
+
+    def _controls(self, w) -> dict:
+        style, layout = {"description_width": "190px"}, w.Layout(width="560px")
+
+        def slider(value: int, low: int, description: str):
+            return w.IntSlider(value=value, min=low, max=self.max_seconds, description=description,
+                               continuous_update=False, style=style, layout=layout)
+
+        return {"grace": slider(self.grace, 1, "terminationGracePeriodSeconds"),
+                "prestop": slider(self.prestop, 0, "preStop sleep (s)"),
+                "shutdown": slider(self.shutdown, 0, "shutdown after SIGTERM (s)")}
 
     def _render(self) -> None:
-        self.termination = simulate_termination(self.grace, self.prestop, self.shutdown, seed=self.seed)
+        self.termination = self.result = simulate_termination(self.grace, self.prestop, self.shutdown, seed=self.seed)
         self.png = self.termination.picture(title=f"grace {self.grace} s · preStop {self.prestop} s · "
                                                   f"shutdown {self.shutdown} s").png()
-
-    def set(self, grace: int | None = None, prestop: int | None = None, shutdown: int | None = None) -> Termination:
-        """Change the settings (what the sliders do), re-run the simulation and redraw."""
-        if self._busy:
-            return self.termination
-        self._busy = True
-        try:
-            if grace is not None:
-                self.grace = int(grace)
-            if prestop is not None:
-                self.prestop = int(prestop)
-            if shutdown is not None:
-                self.shutdown = int(shutdown)
-            self._render()
-            if self.widget is not None:
-                for name, s in self.sliders.items():
-                    if s.value != getattr(self, name):
-                        s.value = getattr(self, name)
-                self.image.value = self.png
-                self.caption.value = self._caption_html()
-        finally:
-            self._busy = False
-        return self.termination
 
     def text(self) -> str:
         return _caption(self.termination)
 
-    def _caption_html(self) -> str:
-        return f"<div style='font-size:12px;color:#424242'>{html.escape(self.text())}</div>"
-
-    def html(self) -> str:
-        img = base64.b64encode(self.png).decode("ascii")
-        return (f"<div><img src='data:image/png;base64,{img}' style='max-width:100%'/>{self._caption_html()}"
-                "<div style='font-size:11px;color:#777'>(sliders for the grace period, the preStop hook and the "
-                "shutdown time in a running notebook)</div></div>")
-
     def __repr__(self) -> str:
         return (f"TerminationExplorer(grace={self.grace}, prestop={self.prestop}, shutdown={self.shutdown}): "
                 f"{self.termination.summary()}")
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = {}
-        if self.widget is not None:
-            bundle.update(self.widget._repr_mimebundle_() or {})
-        bundle["text/plain"] = repr(self)
-        bundle["text/html"] = self.html()
-        return bundle
 
 
 def compare_terminations(settings: Iterable[tuple[int, int, int]], *, seed: int = 0) -> Picture:

@@ -520,3 +520,88 @@ def lab_panel(cluster: "Cluster", deployment: str | None = None, *, namespace: s
         parts.append(FailNodeButton(cluster))
     parts.append(Dashboard(cluster, namespace))
     return Panel(parts)
+
+
+class SimulationExplorer:
+    """The shape shared by the lessons' "what if" widgets: a few controls whose every change
+    re-runs a small seeded simulation and redraws its picture, with a caption under it.
+
+    A subclass sets ``settings`` (the attribute names the controls edit), implements
+    ``_render()`` (run the simulation, set ``self.result`` and ``self.png``), ``text()`` (the
+    caption) and ``_controls(w)`` (``{setting: ipywidget}``, the first ones shown first), and may
+    set ``hint`` (what the static view says the controls are).  ``set(**changes)`` does what
+    moving the controls does and returns the new result; a static view shows the picture of the
+    current settings."""
+
+    settings: tuple[str, ...] = ()
+    hint = "controls"
+    caption_colour = "#424242"
+
+    def _start(self) -> None:
+        """Render once, then build the widget when ipywidgets is there (call from ``__init__``)."""
+        self.widget = None
+        self._busy = False
+        self._render()
+        try:
+            import ipywidgets as w
+        except ImportError:  # pragma: no cover - the lab extra is not installed
+            return
+        self.controls = self._controls(w)
+        for name, control in self.controls.items():
+            control.observe(lambda ch, name=name: self.set(**{name: ch["new"]}), names="value")
+        self.image = w.Image(value=self.png, format="png", layout=w.Layout(max_width="100%"))
+        self.caption = w.HTML(value=self._caption_html())
+        self.widget = w.VBox([*self.controls.values(), self.image, self.caption])
+
+    def _render(self) -> None:  # pragma: no cover - subclasses
+        raise NotImplementedError
+
+    def _controls(self, w) -> dict:  # pragma: no cover - subclasses
+        raise NotImplementedError
+
+    def text(self) -> str:  # pragma: no cover - subclasses
+        raise NotImplementedError
+
+    def _coerce(self, name: str, value):
+        return int(value) if isinstance(getattr(self, name), int) else value
+
+    def set(self, **changes):
+        """Change the settings (what the controls do), re-run the simulation and redraw."""
+        unknown = set(changes) - set(self.settings)
+        if unknown:
+            raise TypeError(f"{type(self).__name__}.set() got unexpected settings: {', '.join(sorted(unknown))}")
+        if self._busy:
+            return self.result
+        self._busy = True
+        try:
+            for name, value in changes.items():
+                if value is not None:
+                    setattr(self, name, self._coerce(name, value))
+            self._render()
+            if self.widget is not None:
+                for name, control in self.controls.items():
+                    if control.value != getattr(self, name):
+                        control.value = getattr(self, name)
+                self.image.value = self.png
+                self.caption.value = self._caption_html()
+        finally:
+            self._busy = False
+        return self.result
+
+    def _caption_html(self) -> str:
+        return f"<div style='font-size:12px;color:{self.caption_colour}'>{html.escape(self.text())}</div>"
+
+    def html(self) -> str:
+        import base64
+
+        img = base64.b64encode(self.png).decode("ascii")
+        return (f"<div><img src='data:image/png;base64,{img}' style='max-width:100%'/>{self._caption_html()}"
+                f"<div style='font-size:11px;color:#777'>({self.hint} in a running notebook)</div></div>")
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = {}
+        if self.widget is not None:
+            bundle.update(self.widget._repr_mimebundle_() or {})
+        bundle["text/plain"] = repr(self)
+        bundle["text/html"] = self.html()
+        return bundle

@@ -129,14 +129,16 @@ def test_explorer_sliders_rerun_the_simulation():
     e = viz.RolloutExplorer(replicas=3, max_surge=1, max_unavailable=0)
     assert repr(e).startswith("RolloutExplorer(replicas=3, maxSurge=1, maxUnavailable=0): demo (RollingUpdate")
     assert e.trace.floor == 3 and e.image.value == e.png
-    e.sliders["max_unavailable"].value = 1
+    e.controls["max_unavailable"].value = 1
     assert e.max_unavailable == 1 and e.trace.floor == 2
-    e.picker.value = "Recreate"
+    e.controls["strategy"].value = "Recreate"
     assert e.trace.strategy == "Recreate" and repr(e).startswith("RolloutExplorer(Recreate, replicas=3)")
     e.set(strategy="RollingUpdate", max_surge=0, max_unavailable=0)
-    assert "may not be 0 when `maxSurge` is 0" in e.text() and e.sliders["max_surge"].value == 0
+    assert "may not be 0 when `maxSurge` is 0" in e.text() and e.controls["max_surge"].value == 0
     bundle = e._repr_mimebundle_()
     assert "data:image/png;base64," in bundle["text/html"] and bundle["text/plain"] == repr(e)
+    with pytest.raises(TypeError, match="unexpected settings: replica"):
+        e.set(replica=2)
 
 
 def test_compare_rollouts_lists_each_strategy():
