@@ -11,7 +11,7 @@ the pod was gone — read back from the cluster, never drawn by hand.
   records the kubelets' ``StopContainer`` calls to the container runtime, so that the moment the
   stop signal was sent, the SIGKILL deadline the kubelet gave the runtime and the precise exit
   are known; ``log.termination("web")`` then gives the complete story;
-* :meth:`Termination.steps` — the story as text, numbered like the seed's 示例流程; and
+* :meth:`Termination.steps` — the story as text, numbered like the source article's 示例流程; and
   :meth:`Termination.timeline` / :meth:`Termination.animate` — a Gantt chart of it;
 * :func:`simulate_termination` — one pod deleted in a fresh, small, seeded cluster for a given
   grace period, ``preStop`` duration and shutdown time of the program; :class:`TerminationExplorer`
@@ -150,7 +150,7 @@ class Termination:
     # -- text --------------------------------------------------------------------------------
     def steps(self) -> str:
         """What happened, in order, each line with its time after the deletion, who did it and
-        the step of the seed's 示例流程 it is."""
+        the step of the source article's 示例流程 it is."""
         rows: list[tuple[float, int, str, str, str]] = []       # (time, order, who, what, seed step)
         d = self.deleted
         if d is None:
@@ -206,7 +206,7 @@ class Termination:
                          f"delete pod {self.pod} with grace period 0 (forced): removed from the API at once", "7"))
         rows.sort(key=lambda r: (r[0], r[1]))
         who_w = max(len(r[2]) for r in rows)
-        lines = [f"{'after':>9}  {'who':<{who_w}}  {'what happened':<70}  seed step"]
+        lines = [f"{'after':>9}  {'who':<{who_w}}  {'what happened':<70}  article step"]
         for t, _, who, what, step in rows:
             lines.append(f"{self.rel(t):>9}  {who:<{who_w}}  {what:<70}  {step}".rstrip())
         return "\n".join(lines)
