@@ -90,6 +90,34 @@ def set_selector(labels: dict | None) -> Selector:
 
 # ---------------------------------------------------------------------------------------------
 # pods
+def resolve_controller_ref(informer, kind: str, namespace: str, ref: dict) -> dict | None:
+    """``resolveControllerRef``: the object a controller reference names, if it is of ``kind``,
+    is in ``informer``'s cache under that name and still has the same uid (not a namesake)."""
+    if ref.get("kind") != kind:
+        return None
+    obj = informer.get(f"{namespace}/{ref.get('name', '')}")
+    if obj is None or obj["metadata"].get("uid") != ref.get("uid"):
+        return None
+    return obj
+
+
+def owners_selecting(informer, obj: dict, selector: Callable[[dict], Selector | None] | None = None) -> list[dict]:
+    """``GetPodReplicaSets``, ``getPodJobs``, ``GetDeploymentsForReplicaSet``…: the objects of
+    ``informer`` in ``obj``'s namespace whose non-empty selector matches ``obj``'s labels (an
+    orphan's possible adopters).  ``selector`` reads an owner's selector (default: the
+    ``spec.selector`` LabelSelector)."""
+    labels = obj["metadata"].get("labels") or {}
+    if not labels:
+        return []
+    read = selector or (lambda o: label_selector((o.get("spec") or {}).get("selector")))
+    out = []
+    for owner in informer.by_index(INDEX_NAMESPACE, obj["metadata"].get("namespace", "")):
+        sel = read(owner)
+        if sel is not None and not sel.empty and sel.matches(labels):
+            out.append(owner)
+    return out
+
+
 def labels_of(obj: dict) -> dict:
     return obj["metadata"].get("labels") or {}
 

@@ -312,23 +312,10 @@ class DaemonSetsController(Controller):
         self._enqueue_ds(ds)
 
     def _resolve(self, namespace: str, ref: dict) -> dict | None:
-        if ref.get("kind") != "DaemonSet":
-            return None
-        ds = self.sets.get(f"{namespace}/{ref.get('name', '')}")
-        if ds is None or ds["metadata"].get("uid") != ref.get("uid"):
-            return None
-        return ds
+        return cu.resolve_controller_ref(self.sets, "DaemonSet", namespace, ref)
 
     def _sets_selecting(self, obj: dict) -> list[dict]:
-        labels = obj["metadata"].get("labels") or {}
-        if not labels:
-            return []
-        out = []
-        for ds in self.sets.by_index(cu.INDEX_NAMESPACE, obj["metadata"].get("namespace", "")):
-            sel = cu.label_selector((ds.get("spec") or {}).get("selector"))
-            if sel is not None and not sel.empty and sel.matches(labels):
-                out.append(ds)
-        return out
+        return cu.owners_selecting(self.sets, obj)
 
     def _revision_event(self, cr: dict) -> None:
         ref = controller_ref(cr)

@@ -93,25 +93,11 @@ class DeploymentController(Controller):
         self.enqueue(self.key(d))
 
     def _resolve(self, namespace: str, ref: dict) -> dict | None:
-        if ref.get("kind") != "Deployment":
-            return None
-        d = self.deployments.get(f"{namespace}/{ref.get('name', '')}")
-        if d is None or d["metadata"].get("uid") != ref.get("uid"):
-            return None
-        return d
+        return cu.resolve_controller_ref(self.deployments, "Deployment", namespace, ref)
 
     def _deployments_for_rs(self, rs: dict) -> list[dict]:
         """``GetDeploymentsForReplicaSet``: Deployments whose selector matches an orphan set."""
-        labels = rs["metadata"].get("labels") or {}
-        if not labels:
-            return []
-        out = []
-        for d in self.deployments.by_index(cu.INDEX_NAMESPACE, rs["metadata"].get("namespace", "")):
-            sel = cu.label_selector(du.spec(d).get("selector"))
-            if sel is None or sel.empty or not sel.matches(labels):
-                continue
-            out.append(d)
-        return out
+        return cu.owners_selecting(self.deployments, rs, lambda d: cu.label_selector(du.spec(d).get("selector")))
 
     def _add_rs(self, rs: dict) -> None:
         if rs["metadata"].get("deletionTimestamp"):

@@ -366,23 +366,10 @@ class JobController(Controller):
         self.queue.add_after(self.key(job), SYNC_JOB_BATCH_PERIOD)
 
     def _resolve(self, namespace: str, ref: dict) -> dict | None:
-        if ref.get("kind") != "Job":
-            return None
-        job = self.jobs.get(f"{namespace}/{ref.get('name', '')}")
-        if job is None or job["metadata"].get("uid") != ref.get("uid"):
-            return None
-        return job
+        return cu.resolve_controller_ref(self.jobs, "Job", namespace, ref)
 
     def _pod_jobs(self, pod: dict) -> list[dict]:
-        labels = pod["metadata"].get("labels") or {}
-        if not labels:
-            return []
-        out = []
-        for job in self.jobs.by_index(cu.INDEX_NAMESPACE, pod["metadata"].get("namespace", "")):
-            sel = cu.label_selector((job.get("spec") or {}).get("selector"))
-            if sel is not None and not sel.empty and sel.matches(labels):
-                out.append(job)
-        return out
+        return cu.owners_selecting(self.jobs, pod)
 
     # -------------------------------------------------------------------------------------
     # event handlers

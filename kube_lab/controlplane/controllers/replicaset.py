@@ -104,25 +104,11 @@ class ReplicaSetController(Controller):
 
     def _resolve(self, namespace: str, ref: dict) -> dict | None:
         """``resolveControllerRef``: our kind, by name, and the same uid."""
-        if ref.get("kind") != self.kind:
-            return None
-        rs = self.sets.get(f"{namespace}/{ref.get('name', '')}")
-        if rs is None or rs["metadata"].get("uid") != ref.get("uid"):
-            return None
-        return rs
+        return cu.resolve_controller_ref(self.sets, self.kind, namespace, ref)
 
     def _pod_owners(self, pod: dict) -> list[dict]:
         """``GetPodReplicaSets``: the sets in the pod's namespace whose selector matches it."""
-        labels = pod["metadata"].get("labels") or {}
-        if not labels:
-            return []
-        out = []
-        for rs in self.sets.by_index(cu.INDEX_NAMESPACE, pod["metadata"].get("namespace", "")):
-            sel = self.selector(rs)
-            if sel is None or sel.empty or not sel.matches(labels):
-                continue
-            out.append(rs)
-        return out
+        return cu.owners_selecting(self.sets, pod, self.selector)
 
     def _add_pod(self, pod: dict) -> None:
         if pod["metadata"].get("deletionTimestamp"):

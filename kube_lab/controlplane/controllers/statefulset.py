@@ -342,23 +342,10 @@ class StatefulSetController(Controller):
         self.enqueue(self.key(sts))
 
     def _resolve(self, namespace: str, ref: dict) -> dict | None:
-        if ref.get("kind") != "StatefulSet":
-            return None
-        sts = self.sets.get(f"{namespace}/{ref.get('name', '')}")
-        if sts is None or sts["metadata"].get("uid") != ref.get("uid"):
-            return None
-        return sts
+        return cu.resolve_controller_ref(self.sets, "StatefulSet", namespace, ref)
 
     def _sets_for_pod(self, pod: dict) -> list[dict]:
-        labels = pod["metadata"].get("labels") or {}
-        if not labels:
-            return []
-        out = []
-        for sts in self.sets.by_index(cu.INDEX_NAMESPACE, pod["metadata"].get("namespace", "")):
-            sel = cu.label_selector((sts.get("spec") or {}).get("selector"))
-            if sel is not None and not sel.empty and sel.matches(labels):
-                out.append(sts)
-        return out
+        return cu.owners_selecting(self.sets, pod)
 
     def _add_pod(self, pod: dict) -> None:
         if pod["metadata"].get("deletionTimestamp"):
