@@ -118,7 +118,9 @@ class Etcd:
         self.keep_history = True
         # With KUBE_LAB_CHECK_IMMUTABLE=1 (set by the test suite) every stored value is
         # fingerprinted, and verify_immutable() proves nobody changed one after it was written.
-        self._fingerprints: dict[str, str] | None = {} if os.environ.get("KUBE_LAB_CHECK_IMMUTABLE") else None
+        # Fingerprints are (mod_revision, repr) so a check racing a served cluster's writer thread
+        # can tell "written since" from "changed in place".
+        self._fingerprints: dict[str, tuple[int, str]] | None = {} if os.environ.get("KUBE_LAB_CHECK_IMMUTABLE") else None
         if self._fingerprints is not None:
             _TRACKED.add(self)
         self.saved_at: float | None = None   # set on a store restored from a snapshot
@@ -239,7 +241,7 @@ class Etcd:
         if self._fingerprints is not None:
             if prev is not None:
                 self._check(prev)
-            self._fingerprints[key] = repr(value)
+            self._fingerprints[key] = (rev, repr(value))
         self._emit(WatchEvent(PUT, kv, prev), bucket_name)
         return kv
 
@@ -287,8 +289,11 @@ class Etcd:
                 if not w.cancelled and ev.kv.key.startswith(w.prefix):
                     w.callback(ev)
 
-    def _check(self, kv: KeyValue) -> None:
-        if repr(kv.value) != self._fingerprints.get(kv.key):
+    def _check(self, kv: KeyValue, racing: bool = False) -> None:
+        fingerprint = self._fingerprints.get(kv.key)
+        if racing and (fingerprint is None or fingerprint[0] != kv.mod_revision):
+            return   # a write in flight on another thread, not a change in place
+        if fingerprint != (kv.mod_revision, repr(kv.value)):
             raise AssertionError(f"stored object {kv.key} was mutated after it was written "
                                  f"(stored objects are immutable: copy before changing)")
 
@@ -299,7 +304,7 @@ class Etcd:
         # copies: a served cluster's HTTP thread may still be writing while a test tears down
         for bucket in list(self._buckets.values()):
             for kv in list(bucket.values()):
-                self._check(kv)
+                self._check(kv, racing=True)
 
     # watch & compaction -----------------------------------------------------------------------
     def watch(self, prefix: str, callback: Callable[[WatchEvent], None], start_revision: int | None = None) -> Watcher:
@@ -383,7 +388,7 @@ class Etcd:
             store._sorted[name] = None
             store._bucket_revision[name] = max(store._bucket_revision.get(name, 0), kv.mod_revision)
             if store._fingerprints is not None:
-                store._fingerprints[kv.key] = repr(kv.value)
+                store._fingerprints[kv.key] = (kv.mod_revision, repr(kv.value))
         store.revision = data["revision"]
         store.compact_revision = data["revision"]
         store.saved_at = data.get("saved_at")

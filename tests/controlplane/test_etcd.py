@@ -107,3 +107,18 @@ def test_mutation_of_a_stored_object_is_detected():
     with pytest.raises(AssertionError, match="mutated after it was written"):
         e.verify_immutable()
     value["spec"]["replicas"] = 1  # put it back so the suite-wide check passes
+
+
+def test_a_write_racing_the_immutability_check_is_not_a_mutation():
+    # A served cluster writes from its own thread; the check may see the new value before its
+    # fingerprint.  That is a write in flight, not a change in place.
+    e = Etcd()
+    e.put("/registry/pods/default/a", {"v": 1})
+    kv = e.put("/registry/pods/default/a", {"v": 2})
+    e._fingerprints[kv.key] = (kv.mod_revision - 1, repr({"v": 1}))   # the writer is mid-put
+    e.verify_immutable()
+    e._fingerprints[kv.key] = (kv.mod_revision, repr({"v": 2}))
+    kv.value["v"] = 3   # but a change in place at the current revision is still caught
+    with pytest.raises(AssertionError, match="mutated after it was written"):
+        e.verify_immutable()
+    kv.value["v"] = 2
