@@ -123,8 +123,11 @@ def _override(inv, pod: dict) -> dict:
         raise CommandError(f"error: invalid override type: {kind}")
     try:
         patch = json.loads(text)
-    except ValueError as e:
-        raise CommandError(f"error: {e}") from None
+    except json.JSONDecodeError as e:
+        # evanphx/json-patch's MergePatch answers any syntax error with errBadJSONPatch; the other
+        # two decode with encoding/json and pass its text on
+        detail = "Invalid JSON Patch" if kind == "merge" else api_patch._go_syntax_error(text, e)
+        raise CommandError(f"error: {detail}") from None
     try:
         if kind == "merge":
             out = api_patch.merge_patch(pod, patch)
