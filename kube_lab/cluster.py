@@ -302,8 +302,12 @@ class Cluster:
             st = node.get("status") or {}
             ip = next((a["address"] for a in st.get("addresses") or () if a.get("type") == "InternalIP"), "")
             cap = st.get("capacity") or {}
-            mem = str(cap.get("memory", "8388608Ki"))
-            memory_ki = int(mem[:-2]) if mem.endswith("Ki") else 8 * 1024 * 1024
+            from .api.quantity import QuantityError, parse_quantity
+
+            try:
+                memory_ki = int(parse_quantity(str(cap.get("memory", "8Gi"))).to_fraction()) // 1024
+            except QuantityError:
+                memory_ki = 8 * 1024 * 1024
             info = st.get("nodeInfo") or {}
             machine = self._new_machine(md["name"], ip or "172.18.0.2",
                                         control_plane=registration.CONTROL_PLANE_LABEL in (md.get("labels") or {}),

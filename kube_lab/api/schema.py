@@ -226,3 +226,93 @@ def strict_error(kind: str, version: str, paths: list[str]) -> errors.StatusErro
     dropped).  The Status has no details, as ``errors.NewBadRequest`` builds it.
     """
     return errors.bad_request(strict_error_message(kind, version, paths))
+
+
+# -- quantities -------------------------------------------------------------------------------
+# resource.Quantity decodes a JSON string or number and always encodes its canonical form, so the
+# API server stores and returns ``500m`` for ``0.5``, ``1`` for ``1000m`` and ``1536Mi`` for
+# ``1.5Gi``.  The paths to a kind's Quantity fields are found once from the schema; a value that
+# does not parse is a decoding error (400), like any other typed-decoding failure.
+
+_quantity_paths: dict[str, tuple] = {}
+
+
+def _find_quantities(type_name: str, types: dict, trail: frozenset) -> list[tuple]:
+    found: list[tuple] = []
+    for field, spec in (types.get(type_name) or {}).items():
+        steps: list[str] = [field]
+        while True:
+            if spec.startswith("list["):
+                steps.append("[]")
+                spec = spec[5:-1]
+            elif spec.startswith("map[string]"):
+                steps.append("{}")
+                spec = spec[11:]
+            else:
+                break
+        if spec == "Quantity":
+            found.append(tuple(steps))
+        elif spec in types and spec not in trail:
+            found.extend(tuple(steps) + rest for rest in _find_quantities(spec, types, trail | {spec}))
+    return found
+
+
+def quantity_paths(kind_key: str) -> tuple:
+    """The paths (field names, ``[]`` for list items, ``{}`` for map values) to every Quantity
+    field of ``kind_key``."""
+    paths = _quantity_paths.get(kind_key)
+    if paths is None:
+        from . import schema_data
+
+        root = schema_data.ROOTS.get(kind_key)
+        paths = tuple(_find_quantities(root, schema_data.TYPES, frozenset({root}))) if root else ()
+        _quantity_paths[kind_key] = paths
+    return paths
+
+
+_quantity_tries: dict[str, dict] = {}
+
+
+def canonicalize_quantities(kind_key: str, obj: dict) -> None:
+    """Rewrite every Quantity of ``obj`` in place into its canonical form; raises
+    :class:`~kube_lab.api.quantity.QuantityError` for a value that is not a quantity."""
+    trie = _quantity_tries.get(kind_key)
+    if trie is None:
+        trie = {}
+        for path in quantity_paths(kind_key):
+            node = trie
+            for step in path[:-1]:
+                node = node.setdefault(step, {})
+            node[path[-1]] = None          # a leaf: the value here is a Quantity
+        _quantity_tries[kind_key] = trie
+    if trie:
+        _canon(obj, trie)
+
+
+def _canon(value, trie: dict) -> None:
+    for step, sub in trie.items():
+        if step == "[]":
+            if type(value) is list:
+                for i in range(len(value)):
+                    _canon_at(value, i, sub, False)
+        elif step == "{}":
+            if type(value) is dict:
+                for k in list(value):
+                    _canon_at(value, k, sub, True)
+        elif type(value) is dict and value.get(step) is not None:
+            _canon_at(value, step, sub, False)
+
+
+def _canon_at(container, key, sub: dict | None, map_value: bool) -> None:
+    value = container[key]
+    if sub is not None:
+        _canon(value, sub)
+    elif value is None:
+        if map_value:
+            container[key] = "0"   # a null map value decodes as the zero Quantity
+    else:
+        from .quantity import quantity_from_json
+
+        text = str(quantity_from_json(value))
+        if text != value:
+            container[key] = text

@@ -104,8 +104,7 @@ class NodeStatus:
             self._condition("Ready", "True" if ready else "False", "KubeletReady" if ready else "KubeletNotReady",
                             "kubelet is posting ready status" if ready else NOT_READY_MESSAGE, now),
         ]
-        resources = {"cpu": kl.cpu, "ephemeral-storage": f"{kl.storage_ki}Ki", "hugepages-1Gi": "0",
-                     "hugepages-2Mi": "0", "memory": f"{kl.memory_ki}Ki", "pods": str(kl.max_pods)}
+        resources = registration.node_resources(kl.cpu, kl.memory_ki, kl.max_pods, kl.storage_ki)
         images = []
         for rec in sorted(kl.runtime.list_images(), key=lambda r: (-r.size, r.id))[:MAX_IMAGES]:
             images.append({"names": list(rec.repo_digests) + list(rec.repo_tags), "sizeBytes": rec.size})

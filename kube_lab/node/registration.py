@@ -36,14 +36,7 @@ def node_object(name: str, *, control_plane: bool, internal_ip: str, cpu: str = 
         labels[CONTROL_PLANE_LABEL] = ""
         labels["node.kubernetes.io/exclude-from-external-load-balancers"] = ""
         spec["taints"] = [{"key": CONTROL_PLANE_LABEL, "effect": "NoSchedule"}]
-    resources = {
-        "cpu": cpu,
-        "ephemeral-storage": f"{ephemeral_storage_ki}Ki",
-        "hugepages-1Gi": "0",
-        "hugepages-2Mi": "0",
-        "memory": f"{memory_ki}Ki",
-        "pods": str(pods),
-    }
+    resources = node_resources(cpu, memory_ki, pods, ephemeral_storage_ki)
     return {
         "apiVersion": "v1",
         "kind": "Node",
@@ -91,3 +84,13 @@ def ready_conditions(timestamp: str) -> list[dict]:
         cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
         cond("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
     ]
+
+
+def node_resources(cpu: str, memory_ki: int, pods: int, ephemeral_storage_ki: int) -> dict:
+    """The node's capacity (and, with no reservations, allocatable) as the kubelet reports it:
+    byte counts from the machine, written as resource.Quantity prints them — canonical, so an
+    8 GiB machine shows ``8Gi`` and a 8,148,528 KiB one ``8148528Ki``."""
+    from ..api.quantity import canonical
+
+    return {"cpu": canonical(cpu), "ephemeral-storage": canonical(f"{ephemeral_storage_ki}Ki"),
+            "hugepages-1Gi": "0", "hugepages-2Mi": "0", "memory": canonical(f"{memory_ki}Ki"), "pods": str(pods)}

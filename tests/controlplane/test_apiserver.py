@@ -603,3 +603,63 @@ def test_changing_a_services_type_drops_what_the_new_type_cannot_have():
     spec = patch('{"spec":{"type":"ClusterIP","externalName":null}}')
     assert spec["clusterIP"] not in ("", None, ip) and spec["clusterIPs"] == [spec["clusterIP"]]
     assert node_port  # allocated at first
+
+
+# ------------------------------------------------------------------ decoding: quantities, secrets
+def test_quantities_are_stored_in_canonical_form(api):
+    p = pod("q", resources={})
+    p["spec"]["containers"][0]["resources"] = {"requests": {"cpu": 0.5, "memory": "1000Mi"},
+                                              "limits": {"cpu": "1000m", "memory": "1.5Gi"}}
+    p["spec"]["volumes"] = [{"name": "scratch", "emptyDir": {"sizeLimit": "0.5Gi"}}]
+    out = api.create("pods", p, "default")
+    res = out["spec"]["containers"][0]["resources"]
+    assert res == {"requests": {"cpu": "500m", "memory": "1000Mi"}, "limits": {"cpu": "1", "memory": "1536Mi"}}
+    assert out["spec"]["volumes"][0]["emptyDir"]["sizeLimit"] == "512Mi"
+    assert out["status"]["qosClass"] == "Burstable"
+
+
+def test_a_quantity_that_does_not_parse_is_a_decoding_error(api):
+    p = pod("q")
+    p["spec"]["containers"][0]["resources"] = {"requests": {"cpu": "half"}}
+    e = status_of(lambda: api.create("pods", p, "default"))
+    assert e.code == 400 and e.reason == "BadRequest"
+    assert e.message == ('Pod in version "v1" cannot be handled as a Pod: quantities must match the regular '
+                         "expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
+    assert api.etcd.get("/registry/pods/default/q") is None
+
+
+def test_secret_string_data_is_folded_into_data(api):
+    out = api.create("secrets", {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
+                                 "data": {"pw": "c2VjcmV0", "keep": "eA=="},
+                                 "stringData": {"pw": "override", "user": "admin"}}, "default")
+    assert "stringData" not in out
+    assert out["data"] == {"pw": "b3ZlcnJpZGU=", "keep": "eA==", "user": "YWRtaW4="}
+    assert "stringData" not in api.get("secrets", "s", "default")
+
+
+# ------------------------------------------------------------------------- dry run, resourceVersion
+def test_a_dry_run_create_has_no_resource_version(api):
+    rev = api.etcd.revision
+    out = api.create("pods", pod("d"), "default", dry_run=True)
+    assert "resourceVersion" not in out["metadata"] and out["metadata"]["uid"]
+    assert api.etcd.revision == rev and api.etcd.get("/registry/pods/default/d") is None
+
+
+def test_a_dry_run_update_keeps_the_stored_resource_version(api):
+    stored = api.create("pods", pod("d"), "default")
+    changed = deep_copy(stored)
+    changed["metadata"]["labels"]["tier"] = "x"
+    out = api.update("pods", changed, "default", dry_run=True)
+    assert out["metadata"]["labels"]["tier"] == "x"
+    assert out["metadata"]["resourceVersion"] == stored["metadata"]["resourceVersion"]
+    assert api.get("pods", "d", "default")["metadata"]["labels"] == {"app": "web"}
+
+
+def test_creating_an_object_that_carries_a_resource_version_fails(api):
+    p = pod("r")
+    p["metadata"]["resourceVersion"] = "42"
+    e = status_of(lambda: api.create("pods", p, "default"))
+    assert (e.code, e.reason, e.message) == (500, "", "resourceVersion should not be set on objects to be created")
+    assert api.etcd.get("/registry/pods/default/r") is None
+    p["metadata"]["resourceVersion"] = "0"          # zero means "unset" to the storage layer
+    assert api.create("pods", p, "default")["metadata"]["resourceVersion"] != "0"

@@ -328,3 +328,51 @@ def test_logs_follow_waits_while_the_container_sleeps():
     c.run(5)
     r = c.kubectl("logs -f ticker")
     assert r.stdout == "one\ntwo\n" and r.exit_code == 0
+
+
+# -- round trips a learner makes ---------------------------------------------------------------------
+
+def test_creating_from_a_saved_get_o_yaml_fails_on_its_resource_version():
+    # get -o yaml > f; delete; create -f f — the saved resourceVersion is refused by the store
+    c = Cluster(nodes=1, network_addons=False)
+    c.kubectl("run solo --image=nginx:1.25")
+    saved = c.kubectl("get pod solo -o yaml").stdout
+    c.kubectl("delete pod solo --now")
+    for verb in ("create", "apply"):
+        r = c.kubectl(f"{verb} -f -", stdin=saved)
+        assert r.exit_code == 1
+        assert r.stderr == ('Error from server: error when creating "STDIN": resourceVersion should not be set '
+                            'on objects to be created\n')
+    assert "NotFound" in c.kubectl("get pod solo").stderr
+
+
+def test_string_data_and_quantities_come_back_as_the_api_server_stores_them():
+    c = Cluster(nodes=1, network_addons=False)
+    r = c.kubectl("apply -f -", stdin="""apiVersion: v1
+kind: Secret
+metadata: {name: creds}
+stringData: {user: admin}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: q}
+spec:
+  containers:
+  - name: c
+    image: nginx:1.25
+    resources:
+      requests: {cpu: 0.25, memory: 1.5Gi}
+""")
+    assert r.stdout == "secret/creds created\npod/q created\n"
+    assert c.kubectl("get secret creds -o jsonpath={.data}").stdout == '{"user":"YWRtaW4="}'
+    assert c.kubectl("get pod q -o jsonpath={.spec.containers[0].resources.requests}").stdout == \
+        '{"cpu":"250m","memory":"1536Mi"}'
+
+
+def test_run_overrides_that_are_not_json():
+    c = Cluster(nodes=1, network_addons=False)
+    r = c.kubectl("run x --image=nginx:1.25 --overrides={spec:1}")
+    assert (r.exit_code, r.stderr) == (1, "error: Invalid JSON Patch\n")
+    r = c.kubectl("run x --image=nginx:1.25 --override-type=strategic --overrides={spec:1}")
+    assert r.stderr == "error: invalid character 's' looking for beginning of object key string\n"
+    assert "NotFound" in c.kubectl("get pod x").stderr

@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable
 from ...api import defaults, errors, patch as patching, validation
 from ...api.meta import deep_copy, rfc3339
 from ...api.names import generate_name
+from ...api.quantity import QuantityError
 from ...api.registry import REGISTRY, NoKindMatchError, Registry, ResourceInfo
 from ...sim import Loop, RandomStreams, Trace
 from ..etcd import Compacted, Etcd
@@ -74,6 +75,20 @@ def _scale_of(info: ResourceInfo, obj: dict) -> dict:
 
 # ObjectMeta fields tagged ``omitempty``: the typed round trip drops them when empty (an update
 # or patch that removes the last label or ownerReference leaves no ``[]``/``{}`` behind).
+def _fold_string_data(secret: dict) -> None:
+    """v1 → internal Secret conversion: ``stringData`` is write-only — each entry is written into
+    ``data`` (base64 on the wire, winning over a ``data`` entry of the same key) and the field is
+    dropped, so reads never show it."""
+    string_data = secret.pop("stringData")
+    if not isinstance(string_data, dict) or not string_data:
+        return
+    data = dict(secret.get("data") or {})
+    for key, value in string_data.items():
+        if isinstance(value, str):
+            data[key] = base64.b64encode(value.encode("utf-8")).decode("ascii")
+    secret["data"] = data
+
+
 _OMIT_EMPTY_META = ("labels", "annotations", "ownerReferences", "finalizers", "managedFields")
 
 
@@ -199,12 +214,12 @@ class APIServer:
         for key in _OMIT_EMPTY_META:     # ObjectMeta's omitempty fields vanish when empty
             if key in md and not md[key] and md[key] is not False:
                 del md[key]
+        from ...api import schema
+
         if field_validation in ("Strict", "Warn"):
             # typed decoding first (a value of the wrong JSON kind), then unknown fields.  The
             # components' own clients (fieldValidation=Ignore) always send well-typed objects, so
             # the walk — as costly as a pod create — is skipped for them.
-            from ...api import schema
-
             bad_type = schema.type_error(info.kind_key, obj)
             if bad_type:
                 raise errors.bad_request(schema.type_error_message(info.kind, info.version, bad_type))
@@ -213,6 +228,12 @@ class APIServer:
                 if field_validation == "Strict":
                     raise schema.strict_error(info.kind, info.version, unknown)
                 self.warnings.extend(f'unknown field "{p}"' for p in unknown)
+        try:
+            schema.canonicalize_quantities(info.kind_key, obj)   # 0.5 → 500m, 1.5Gi → 1536Mi
+        except QuantityError as e:
+            raise errors.bad_request(schema.type_error_message(info.kind, info.version, str(e))) from None
+        if info.kind_key == "v1/Secret" and "stringData" in obj:
+            _fold_string_data(obj)
         defaults.default(info.kind_key, obj)
         return obj
 
@@ -276,14 +297,13 @@ class APIServer:
                          code=e.code, subresource=subresource)
             raise
         self._record(component, "create", info, stored["metadata"].get("namespace", ""),
-                     stored["metadata"]["name"], stored["metadata"]["resourceVersion"])
+                     stored["metadata"]["name"], stored["metadata"].get("resourceVersion", ""))
         return stored
 
     def _before_create(self, info: ResourceInfo, obj: dict) -> None:
         """``rest.BeforeCreate``: server-owned metadata, strategy preparation, name generation."""
         md = obj["metadata"]
-        for field in ("uid", "resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds",
-                      "selfLink", "managedFields"):
+        for field in ("uid", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "managedFields"):
             md.pop(field, None)
         md["creationTimestamp"] = self.timestamp()
         strategy_for(info).prepare_for_create(obj)
@@ -297,6 +317,11 @@ class APIServer:
 
     def _store_new(self, info: ResourceInfo, obj: dict, dry_run: bool) -> dict:
         md = obj["metadata"]
+        rv = md.pop("resourceVersion", None)
+        if rv and not dry_run and isinstance(rv, str) and rv.isdigit() and int(rv):
+            # the etcd3 store refuses it with a plain error, which reaches the client as a 500
+            # with no reason (kubectl: "Error from server: …")
+            raise errors.status("", "resourceVersion should not be set on objects to be created", code=500)
         key = self.key(info, md.get("namespace", ""), md["name"])
         existing = self.etcd.get(key)
         if existing is not None:
@@ -311,9 +336,11 @@ class APIServer:
                     raise errors.already_exists(info.resource, md["name"], info.group)
             else:
                 raise errors.already_exists(info.resource, md["name"], info.group)
-        md["resourceVersion"] = str(self.etcd.next_revision)
         if dry_run:
+            if rv:
+                md["resourceVersion"] = rv   # a dry run hands back the object as given
             return obj
+        md["resourceVersion"] = str(self.etcd.next_revision)
         kv = self.etcd.create(key, obj)
         if kv is None:  # pragma: no cover - single-threaded, checked above
             raise errors.already_exists(info.resource, md["name"], info.group)
@@ -549,6 +576,7 @@ class APIServer:
         kv = self.etcd.get(key)
         if kv is None:
             if info.resource in CREATE_ON_UPDATE and not subresource:
+                md.pop("resourceVersion", None)
                 self._admit("CREATE", info, ns, name, obj, None)
                 self._before_create(info, obj)
                 self._validate(info, obj)
@@ -618,9 +646,9 @@ class APIServer:
         md["resourceVersion"] = old["metadata"]["resourceVersion"]
         if obj == old:
             return old  # nothing changed: no write, same resourceVersion (GuaranteedUpdate)
-        md["resourceVersion"] = str(self.etcd.next_revision)
         if dry_run:
-            return obj
+            return obj   # nothing is written: the object keeps the stored resourceVersion
+        md["resourceVersion"] = str(self.etcd.next_revision)
         if self.etcd.put(key, obj, expect_mod_revision=mod_revision) is None:  # pragma: no cover
             raise errors.conflict(info.resource, md["name"], errors.CONFLICT_MODIFIED, info.group)
         if info.resource == "events" and self.event_ttl:
