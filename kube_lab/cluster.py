@@ -161,8 +161,11 @@ class Cluster:
         }, "default")
         # kubeadm's CoreDNS add-on: the coredns Deployment and the kube-dns Service (10.96.0.10).
         from .network.dns import install_cluster_dns
+        from .network.nodeagents import install_node_agents
 
         install_cluster_dns(Client(self.apiserver, "kubeadm"))
+        # kubeadm's kube-proxy DaemonSet, then kind's CNI (the kindnet DaemonSet)
+        install_node_agents(Client(self.apiserver, "kubeadm"), f"{self.name}-control-plane:6443")
 
     def _install_local_path_storage(self, deployment: bool) -> None:
         """kind's default storage, applied as kind does with ``kubectl apply``: the
@@ -201,6 +204,15 @@ class Cluster:
             self._new_machine(node_name, f"172.18.0.{i + 2}", control_plane=(i == 0), cpu=cpu,
                               memory_ki=memory_ki).start_kubelet()
 
+    def _static_pods(self, name: str, ip: str, control_plane: bool) -> list[dict]:
+        """What ``kubeadm init`` left in the node's /etc/kubernetes/manifests (kind-like
+        clusters only: with ``network_addons=False`` kube-system stays empty)."""
+        if not (control_plane and self.network_addons):
+            return []
+        from .node.staticpods import kubeadm_manifests
+
+        return kubeadm_manifests(name, ip, cluster_name=self.name)
+
     def _machines_init(self) -> None:
         from .network.dns import ClusterDNS
         from .network.loadbalancer import LoadBalancerController
@@ -234,7 +246,8 @@ class Cluster:
             ipam_factory=HostLocalIPAM, network=self.network,
             system_uuid=system_uuid or self.random.uuid4("nodes/system-uuid"),
             boot_id=boot_id or self.random.uuid4("nodes/boot-id"),
-            machine_id=machine_id or f"{rng.getrandbits(128):032x}")
+            machine_id=machine_id or f"{rng.getrandbits(128):032x}",
+            static_pods=self._static_pods(name, ip, control_plane))
         self.machines[name] = machine
         if not self.network_addons:
             return machine

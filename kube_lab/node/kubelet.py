@@ -28,6 +28,7 @@ from .imagemanager import ImageManager
 from .kuberuntime import KubeRuntimeManager, StartError, SyncError
 from .nodestatus import STATUS_UPDATE_FREQUENCY, LeaseController, NodeStatus
 from .podworkers import PodWorkers
+from .staticpods import StaticPods
 from .prober import ProbeManager
 from .status import StatusManager, generate_api_pod_status
 from .tasks import Future, Sleep
@@ -138,6 +139,7 @@ class Kubelet:
         self.pod_workers = PodWorkers(self)
         self.node_status = NodeStatus(self)
         self.lease = LeaseController(self)
+        self.static_pods = StaticPods(self, machine.static_pods)
         self.pods_inf: Informer | None = None
         self.node_inf: Informer | None = None
         self.svc_inf: Informer | None = None
@@ -170,6 +172,7 @@ class Kubelet:
         if self._connected:
             self._start_informers()
         self.node_status.sync(force=True)
+        self.static_pods.sync()
         self.lease.sync()
         self._every(STATUS_UPDATE_FREQUENCY, self._status_tick, jitter=0.0)
         self._every(self.lease.renew_interval, self.lease.sync, jitter=0.04)
@@ -414,6 +417,8 @@ class Kubelet:
     def _pod_removed(self, pod: dict) -> None:
         uid = pod["metadata"]["uid"]
         self._local.pop(uid, None)
+        if self.static_pods.manifests and StaticPods.is_mirror(pod):
+            self.loop.call_soon(self.static_pods.sync)     # a deleted mirror pod is published again
         if uid in self._rejected:
             self._rejected.discard(uid)
             return

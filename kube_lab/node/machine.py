@@ -75,7 +75,7 @@ class Machine:
                  labels: dict | None = None, ipam_factory: Callable[[str], Any] | None = None,
                  network: Any = None, cluster_dns: str = "10.96.0.10", cluster_domain: str = "cluster.local",
                  system_uuid: str = "", machine_id: str = "", boot_id: str = "",
-                 pull_bandwidth: float = 25e6):
+                 pull_bandwidth: float = 25e6, static_pods: list[dict] | None = None):
         self.loop = loop
         self.apiserver = apiserver
         self.random = random
@@ -94,6 +94,7 @@ class Machine:
         self.system_uuid = system_uuid
         self.machine_id = machine_id
         self.boot_id = boot_id or random.uuid4(f"machines/{name}/boot-id")
+        self.static_pods = list(static_pods or ())    # /etc/kubernetes/manifests
         self.powered = True
         self.network_cut = False
         self.disk: dict[str, Any] = {}

@@ -20,6 +20,7 @@ def plab(lab):
         assert c.kubectl(f"create deployment kubernetes-bootcamp --image={BOOTCAMP} --port=8080").exit_code == 0
         assert c.kubectl("expose deployment kubernetes-bootcamp --port=80 --target-port=8080").exit_code == 0
         c.settle()
+        c.run(1)     # settle() does not wait for programs: node server.js listens 0.3 s after it starts
         name = c.list("pods")[0]["metadata"]["name"]
         ip = c.get("pods", name)["status"]["podIP"]
     lab.pod, lab.ip = name, ip

@@ -170,22 +170,30 @@ def test_cordon_drain_uncordon():
     assert c.kubectl("cordon kind-worker").stdout == "node/kind-worker cordoned\n"
     assert c.kubectl("cordon kind-worker").stdout == "node/kind-worker already cordoned\n"
     assert "SchedulingDisabled" in c.kubectl("get node kind-worker").stdout
+    # kind runs kindnet and kube-proxy on every node, from DaemonSets
+    agents = ", ".join(f"kube-system/{n}" for n in c.kubectl(
+        "get pods -n kube-system --field-selector spec.nodeName=kind-worker -o name "
+        "-l 'k8s-app in (kindnet,kube-proxy)'").stdout.replace("pod/", "").split())
+    assert re.fullmatch(r"kube-system/kindnet-\w{5}, kube-system/kube-proxy-\w{5}", agents)
     r = c.kubectl("drain kind-worker")
     assert r.exit_code == 1
-    # upstream wraps its own "cannot delete ..." message once more: the words do repeat
-    assert r.stderr == ('error: unable to drain node "kind-worker" due to error: cannot delete cannot delete Pods that '
-                        'declare no controller (use --force to override): default/solo, continuing command...\n'
-                        'There are pending nodes to be drained:\n kind-worker\n'
-                        'error: cannot delete cannot delete Pods that declare no controller (use --force to override): '
-                        'default/solo\n')
-    r = c.kubectl("drain kind-worker --force")
+    # upstream wraps its own "cannot delete ..." message once more: the words do repeat; two
+    # reasons are aggregated in brackets
+    both = ("[cannot delete cannot delete Pods that declare no controller (use --force to override): default/solo, "
+            f"cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): {agents}]")
+    assert r.stderr == (f'error: unable to drain node "kind-worker" due to error: {both}, continuing command...\n'
+                        f'There are pending nodes to be drained:\n kind-worker\nerror: {both}\n')
+    r = c.kubectl("drain kind-worker --force")      # --force does not touch DaemonSet pods
+    assert r.exit_code == 1 and "--ignore-daemonsets" in r.stderr
+    r = c.kubectl("drain kind-worker --force --ignore-daemonsets")
     assert r.exit_code == 0, r.output
-    assert r.stderr == "Warning: deleting Pods that declare no controller: default/solo\n"
+    assert r.stderr == (f"Warning: deleting Pods that declare no controller: default/solo; "
+                        f"ignoring DaemonSet-managed Pods: {agents}\n")
     assert r.stdout.startswith("node/kind-worker already cordoned\n")
     assert "evicting pod default/solo\n" in r.stdout and "pod/solo evicted\n" in r.stdout
     assert r.stdout.endswith("node/kind-worker drained\n")
     on_node = c.kubectl("get pods -A --field-selector spec.nodeName=kind-worker -o name").stdout
-    assert on_node == ""
+    assert on_node.split() == [f"pod/{a.split('/')[1]}" for a in agents.split(", ")]   # only the DaemonSets' pods
     c.settle()
     assert c.kubectl("get deploy web -o jsonpath={.status.readyReplicas}").stdout == "2"
     assert c.kubectl("uncordon kind-worker").stdout == "node/kind-worker uncordoned\n"

@@ -4,6 +4,8 @@ on a claim it outlives the pod, in an emptyDir it dies with the pod, in a hostPa
 its node."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kube_lab import Cluster
@@ -311,9 +313,11 @@ def test_a_local_volume_must_exist_on_the_node(c):
 
 def test_kind_default_storage_objects():
     c = Cluster(nodes=1, seed=0, local_path_storage="deployment")
-    assert c.kubectl("get sc").stdout.splitlines() == [
-        "NAME                 PROVISIONER             RECLAIMPOLICY   VOLUMEBINDINGMODE      ALLOWVOLUMEEXPANSION   AGE",
-        "standard (default)   rancher.io/local-path   Delete          WaitForFirstConsumer   false                  2s"]
+    header, row = c.kubectl("get sc").stdout.splitlines()
+    assert header == ("NAME                 PROVISIONER             RECLAIMPOLICY   VOLUMEBINDINGMODE      "
+                      "ALLOWVOLUMEEXPANSION   AGE")
+    assert re.fullmatch(r"standard \(default\)   rancher.io/local-path   Delete          WaitForFirstConsumer   "
+                        r"false                  \ds", row)     # AGE: when the cluster settled
     desc = c.kubectl("describe sc standard").stdout
     assert ('kubectl.kubernetes.io/last-applied-configuration={"apiVersion":"storage.k8s.io/v1","kind":'
             '"StorageClass","metadata":{"annotations":{"storageclass.kubernetes.io/is-default-class":"true"},'

@@ -126,7 +126,9 @@ def test_pictures_and_explorer():
 @pytest.mark.parametrize("drain, failures", [(False, True), (True, False)])
 def test_traffic_chart_counts_what_the_load_generator_saw(drain, failures):
     """Both pods deleted at once: a program that exits on SIGTERM leaves nothing to answer; one that
-    drains keeps answering through its terminating (still serving) endpoint."""
+    drains keeps answering through its terminating (still serving) endpoint.  (The readiness probe
+    keeps the replacements out of the Service until netexec listens: without it they would refuse
+    the first connections — a failure of its own, not the one measured here.)"""
     c = Cluster(nodes=2, seed=0, network_addons=True)
     args = '["netexec", "--http-port=8080", "--delay-shutdown=5"]' if drain else '["netexec", "--http-port=8080"]'
     c.apply(f"""
@@ -139,7 +141,8 @@ spec:
   template:
     metadata: {{labels: {{app: web}}}}
     spec:
-      containers: [{{name: app, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: {args}}}]
+      containers: [{{name: app, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: {args},
+                    readinessProbe: {{httpGet: {{path: /hostname, port: 8080}}, periodSeconds: 1}}}}]
 ---
 apiVersion: v1
 kind: Service

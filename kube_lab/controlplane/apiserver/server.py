@@ -116,7 +116,8 @@ class APIServer:
         self.admission_plugins: list[Callable] = list(admission.DEFAULT_PLUGINS)
         self.warnings: list[str] = []
         self._hubs: dict[str, WatchHub] = {}
-        self._name_rng = self.random.stream("apiserver/names")
+        # Generated names and uids come from one seeded stream per namespace, so what the system
+        # add-ons do in kube-system never shifts the names a learner sees in default.
         self.service_allocator = ServiceAllocator(self.random.stream("apiserver/service-addresses"))
         for svc in self.storage_list("services"):  # after a restore: the allocators' repair loop
             self.service_allocator.mark_used(svc)
@@ -300,6 +301,9 @@ class APIServer:
                      stored["metadata"]["name"], stored["metadata"].get("resourceVersion", ""))
         return stored
 
+    def _name_rng(self, namespace: str):
+        return self.random.stream(f"apiserver/names/{namespace}")
+
     def _before_create(self, info: ResourceInfo, obj: dict) -> None:
         """``rest.BeforeCreate``: server-owned metadata, strategy preparation, name generation."""
         md = obj["metadata"]
@@ -308,8 +312,8 @@ class APIServer:
         md["creationTimestamp"] = self.timestamp()
         strategy_for(info).prepare_for_create(obj)
         if not md.get("name") and md.get("generateName"):
-            md["name"] = generate_name(md["generateName"], self._name_rng)
-        md["uid"] = self.random.uuid4("apiserver/uid")
+            md["name"] = generate_name(md["generateName"], self._name_rng(md.get("namespace", "")))
+        md["uid"] = self.random.uuid4(f"apiserver/uid/{md.get('namespace', '')}")
         if info.resource == "jobs":
             from .jobs import prepare_job
 
@@ -328,7 +332,7 @@ class APIServer:
             if md.get("generateName") and not dry_run:
                 # a generated name collided: try another suffix (RetryGenerateName, on in 1.32)
                 for _ in range(8):
-                    md["name"] = generate_name(md["generateName"], self._name_rng)
+                    md["name"] = generate_name(md["generateName"], self._name_rng(md.get("namespace", "")))
                     key = self.key(info, md.get("namespace", ""), md["name"])
                     if self.etcd.get(key) is None:
                         break
