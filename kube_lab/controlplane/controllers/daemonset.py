@@ -221,12 +221,20 @@ def is_pod_updated(pod: dict, hash_: str, generation: int | None) -> bool:
     return bool(hash_) and labels.get(UNIQUE_LABEL) == hash_ or template_matches
 
 
-def node_should_run_daemon_pod(node: dict, ds: dict) -> tuple[bool, bool]:
-    """``NodeShouldRunDaemonPod``: (should run, should continue running)."""
+def daemon_pod_spec(ds: dict) -> dict:
+    """The template's pod spec with the tolerations every daemon pod gets (a fresh copy)."""
     template_spec = deep_copy((((ds.get("spec") or {}).get("template")) or {}).get("spec") or {})
+    add_daemon_tolerations(template_spec)
+    return template_spec
+
+
+def node_should_run_daemon_pod(node: dict, ds: dict, template_spec: dict | None = None) -> tuple[bool, bool]:
+    """``NodeShouldRunDaemonPod``: (should run, should continue running).  ``template_spec`` is
+    :func:`daemon_pod_spec` of ``ds`` when the caller has it already (it is only read)."""
+    if template_spec is None:
+        template_spec = daemon_pod_spec(ds)
     if template_spec.get("nodeName") not in (None, "", node["metadata"]["name"]):
         return False, False
-    add_daemon_tolerations(template_spec)
     if not node_matches_pod(template_spec, node):
         return False, False
     taints = (node.get("spec") or {}).get("taints") or []
@@ -277,6 +285,7 @@ class DaemonSetsController(Controller):
         self.burst_replicas = burst_replicas
         self.expectations = PodExpectations(self.loop)
         self.failed_backoff = _Backoff(BACKOFF_INITIAL, BACKOFF_MAX)
+        self._spec_cache: dict[tuple, object] = {}   # (uid, generation, what) → value
 
     def _now(self) -> float:
         return self.apiserver.epoch + self.loop.now
@@ -375,7 +384,7 @@ class DaemonSetsController(Controller):
 
     def _add_node(self, node: dict) -> None:
         for ds in self.sets.list():
-            if node_should_run_daemon_pod(node, ds)[0]:
+            if node_should_run_daemon_pod(node, ds, self._spec(ds))[0]:
                 self._enqueue_ds(ds)
 
     def _update_node(self, old: dict, cur: dict) -> None:
@@ -385,7 +394,7 @@ class DaemonSetsController(Controller):
                 and (old.get("spec") or {}).get("taints") == (cur.get("spec") or {}).get("taints")):
             return
         for ds in self.sets.list():
-            if node_should_run_daemon_pod(old, ds) != node_should_run_daemon_pod(cur, ds):
+            if node_should_run_daemon_pod(old, ds, self._spec(ds)) != node_should_run_daemon_pod(cur, ds, self._spec(ds)):
                 self._enqueue_ds(ds)
 
     def _delete_node(self, node: dict) -> None:
@@ -469,7 +478,7 @@ class DaemonSetsController(Controller):
 
     def _pods_should_be_on_node(self, node: dict, node_pods: dict, ds: dict, hash_: str) -> tuple[list[str], list[str]]:
         """``podsShouldBeOnNode``: (nodes needing a pod, pods to delete) for one node."""
-        should_run, should_continue = node_should_run_daemon_pod(node, ds)
+        should_run, should_continue = node_should_run_daemon_pod(node, ds, self._spec(ds))
         name = node["metadata"]["name"]
         pods = node_pods.get(name)
         create: list[str] = []
@@ -619,7 +628,7 @@ class DaemonSetsController(Controller):
     def _desired_counts(self, ds: dict, nodes: list[dict], node_pods: dict) -> tuple[int, int, int]:
         desired = 0
         for node in nodes:
-            if not node_should_run_daemon_pod(node, ds)[0]:
+            if not node_should_run_daemon_pod(node, ds, self._spec(ds))[0]:
                 continue
             desired += 1
             node_pods.setdefault(node["metadata"]["name"], [])
@@ -699,7 +708,7 @@ class DaemonSetsController(Controller):
                 if node is None:
                     raise errors.status("NotFound", f'couldn\'t get node for nodeName "{name}": '
                                                     f'node "{name}" not found')
-                should_run = node_should_run_daemon_pod(node, ds)[0]
+                should_run = node_should_run_daemon_pod(node, ds, self._spec(ds))[0]
                 if not available(old):
                     if not should_run:
                         old_to_delete.append(old["metadata"]["name"])
@@ -740,10 +749,24 @@ class DaemonSetsController(Controller):
             raise errs[0]
         return revisions
 
+    def _cached(self, ds: dict, what: str, compute):
+        """What depends only on a DaemonSet's spec, computed once per spec (generation)."""
+        md = ds["metadata"]
+        key = (md.get("uid"), md.get("generation"), what)
+        value = self._spec_cache.get(key)
+        if value is None:
+            if len(self._spec_cache) > 256:
+                self._spec_cache.clear()
+            value = self._spec_cache[key] = compute()
+        return value
+
+    def _spec(self, ds: dict) -> dict:
+        return self._cached(ds, "spec", lambda: daemon_pod_spec(ds))
+
     def _construct_history(self, ds: dict) -> tuple[dict, list[dict]]:
         """``constructHistory``: the revision matching the template (created, de-duplicated or
         renumbered as needed) and the others."""
-        patch = history.data_bytes(history.template_patch(ds))
+        patch = self._cached(ds, "patch", lambda: history.data_bytes(history.template_patch(ds)))
         current: list[dict] = []
         old: list[dict] = []
         ns = ds["metadata"].get("namespace")
@@ -846,7 +869,7 @@ class DaemonSetsController(Controller):
         now = self._now()
         generation = template_generation(ds)
         for node in nodes:
-            should_run, _ = node_should_run_daemon_pod(node, ds)
+            should_run, _ = node_should_run_daemon_pod(node, ds, self._spec(ds))
             pods = node_pods.get(node["metadata"]["name"]) or []
             if should_run:
                 desired += 1
