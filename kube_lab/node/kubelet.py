@@ -648,15 +648,17 @@ class Kubelet:
         return insts[0]
 
     def exec_async(self, namespace: str, pod_name: str, container: str | None, argv: list[str],
-                   stdin: str | None = None) -> Future:
-        """Start ``argv`` in the container; the future gives ``(stdout, stderr, exit_code)``."""
+                   stdin: "str | rt.StdinStream | None" = None,
+                   on_output: Callable[[int, str], None] | None = None) -> Future:
+        """Start ``argv`` in the container; the future gives ``(stdout, stderr, exit_code)``
+        (``on_output`` and a streaming ``stdin``: see ``ContainerRuntime.exec_sync``)."""
         self._check_reachable(f"/exec/{namespace}/{pod_name}/{container or ''}")
         c = self.find_container(namespace, pod_name, container)
         if c.state != rt.RUNNING:
             raise errors.bad_request("unable to upgrade connection: container not found "
                                      f"({errors.go_quote(c.name)})")
         try:
-            return self.runtime.exec_sync(c.id, list(argv), timeout=None, stdin=stdin)
+            return self.runtime.exec_sync(c.id, list(argv), timeout=None, stdin=stdin, on_output=on_output)
         except rt.ExecError as e:
             raise errors.internal(str(e)) from None
 
@@ -671,12 +673,23 @@ class Kubelet:
                 break
         if not fut.done:
             raise TimeoutError(f"command still running after {timeout:g}s")
+        return self.exec_outcome(fut)
+
+    @staticmethod
+    def exec_outcome(fut: Future) -> tuple[str, str, int]:
+        """A finished exec's ``(stdout, stderr, exit_code)``; a runtime failure raised as the
+        kubelet reports it (InternalError)."""
         if fut.error is not None:
             if isinstance(fut.error, rt.ExecError):
                 raise errors.internal("error executing command in container: failed to exec in container: "
                                       f"failed to start exec: {fut.error}")
             raise fut.error
         return fut.result
+
+    def terminal(self) -> "rt.StdinStream":
+        """The terminal of an interactive exec session (``kubectl exec -it POD -- sh``), to feed
+        lines into while the command runs."""
+        return rt.StdinStream(self.loop, tty=True)
 
     @property
     def reachable(self) -> bool:

@@ -206,12 +206,55 @@ class Container:
                 self._partial[stream] = ""
 
 
+class StdinStream:
+    """Input that arrives while a process runs — the terminal or pipe of ``kubectl exec -i``.
+
+    The exec session :meth:`feed` s text in (whole lines, as a terminal in canonical mode hands
+    them over) and :meth:`close` s it at end of file; the program waits on :meth:`readline`.
+    ``tty`` says a terminal is attached (a shell then prompts)."""
+
+    def __init__(self, loop: Loop, tty: bool = False):
+        self.loop = loop
+        self.tty = tty
+        self._buf = ""
+        self._eof = False
+        self._waiter: Future | None = None
+
+    def feed(self, text: str) -> None:
+        self._buf += text
+        self._wake()
+
+    def close(self) -> None:
+        self._eof = True
+        self._wake()
+
+    def readline(self) -> Future:
+        """A future for the next line (with its newline), or None at end of file."""
+        fut = Future(self.loop)
+        self._waiter = fut
+        self._wake()
+        return fut
+
+    def _wake(self) -> None:
+        fut = self._waiter
+        if fut is None or fut.done:
+            return
+        if "\n" in self._buf:
+            line, _, self._buf = self._buf.partition("\n")
+            self._waiter = None
+            fut.set_result(line + "\n")
+        elif self._eof:
+            rest, self._buf = self._buf, ""
+            self._waiter = None
+            fut.set_result(rest or None)
+
+
 class Process:
     """A process inside a container: the handle a :class:`Program` receives as ``proc``."""
 
     def __init__(self, runtime: "ContainerRuntime", container: Container, argv: list[str], env: dict,
                  program: Program, *, stdout: Callable[[str], None] | None = None,
-                 stderr: Callable[[str], None] | None = None, stdin: str | None = None,
+                 stderr: Callable[[str], None] | None = None, stdin: "str | StdinStream | None" = None,
                  workdir: str = "/", parent: "Process | None" = None):
         self.runtime = runtime
         self.loop = runtime.loop
@@ -959,9 +1002,12 @@ class ContainerRuntime:
 
     # exec ----------------------------------------------------------------------------------
     def exec_sync(self, cid: str, argv: list[str], timeout: float | None = None,
-                  stdin: str | None = None) -> Future:
+                  stdin: "str | StdinStream | None" = None,
+                  on_output: Callable[[int, str], None] | None = None) -> Future:
         """``ExecSync``: run ``argv`` in the container; the future gives ``(stdout, stderr, code)``.
-        A command still running at ``timeout`` gives ``TimeoutError``."""
+        A command still running at ``timeout`` gives ``TimeoutError``.  ``on_output(stream, text)``
+        (1 stdout, 2 stderr) sees the output as it is written; ``stdin`` may be a
+        :class:`StdinStream` that the caller feeds while the command runs."""
         c = self.containers.get(cid)
         if c is None or c.state != RUNNING:
             return failed(self.loop, ExecError(f"container not running ({cid})"))
@@ -974,8 +1020,17 @@ class ContainerRuntime:
                 f"OCI runtime exec failed: exec failed: unable to start container process: {detail}: unknown"))
         out: list[str] = []
         err: list[str] = []
+        write_out, write_err = out.append, err.append
+        if on_output is not None:
+            def write_out(text: str) -> None:
+                out.append(text)
+                on_output(1, text)
+
+            def write_err(text: str) -> None:
+                err.append(text)
+                on_output(2, text)
         env = self.environment(c.config, c.sandbox)
-        proc = Process(self, c, argv, env, program, stdout=out.append, stderr=err.append, stdin=stdin,
+        proc = Process(self, c, argv, env, program, stdout=write_out, stderr=write_err, stdin=stdin,
                        workdir=c.config.working_dir or c.config.image.image.workdir or "/")
         proc.set_memory(program.memory)
         proc.start()

@@ -37,6 +37,7 @@ def box():
     ("echo a b c | wc -w", "3\n"),
     ("printf '%s-%d\\n' x 5", "x-5\n"),
     ("seq 3 | tail -n 1", "3\n"),
+    ("seq 5 | head -2; seq 5 | tail -1", "1\n2\n5\n"),          # the historical -NUM spelling
     ("touch /tmp/t; ls /tmp/t", "/tmp/t\n"),
     ("mkdir -p /tmp/a/b && ls /tmp/a", "b\n"),
     ("echo $((7 * 6)) $((10 / 3)) $((10 % 3))", "42 3 1\n"),
@@ -120,3 +121,35 @@ def test_kill_pid_1_from_inside_is_ignored(box):
     out, err, code = box("kill 1; kill -9 1; echo still here")
     assert out == "still here\n"
     assert box("ps")[0].splitlines()[1].split()[:2] == ["1", "root"]
+
+
+def test_an_interactive_shell_keeps_its_state_between_lines():
+    # what `kubectl exec -it POD -- sh` drives: one shell reading lines from a terminal
+    from kube_lab.node.runtime import StdinStream
+
+    c = Cluster(nodes=1, seed=0, network_addons=False)
+    c.create(pod("bb", [container("bb", "busybox:1.36", command=["sleep", "3600"])]))
+    c.run(10)
+    k = c.node("kind-worker").kubelet
+    stdin = StdinStream(c.loop, tty=True)
+    seen = []
+    fut = k.exec_async("default", "bb", None, ["sh"], stdin, lambda ch, text: seen.append((ch, text)))
+    for line in ("cd /etc\n", "X=1; echo $X $PWD\n", "ls nope\n"):
+        stdin.feed(line)
+        c.run(0.1)
+    assert not fut.done
+    stdin.close()                       # Ctrl-D
+    c.run(0.1)
+    assert fut.done and fut.result[2] == 1          # the status of the last command
+    assert "".join(t for ch, t in seen if ch == 1) == "/ # /etc # 1 /etc\n/etc # /etc # "
+    assert seen[-2:] == [(2, "ls: nope: No such file or directory\n"), (1, "/etc # ")]
+
+
+def test_the_bootcamp_image_has_curl():
+    # the Kubernetes Basics tutorial curls the app from inside its own container
+    c = Cluster(nodes=1, seed=0, network_addons=False)
+    c.kubectl("create deployment boot --image=gcr.io/google-samples/kubernetes-bootcamp:v1")
+    c.run(20)
+    name = c.list("pods")[0]["metadata"]["name"]
+    r = c.kubectl(f"exec {name} -- curl -s http://localhost:8080")
+    assert r.stdout == f"Hello Kubernetes bootcamp! | Running on: {name} | v=1\n"

@@ -40,7 +40,7 @@ import yaml
 
 from ...api import errors
 from ...api.registry import ResourceInfo
-from . import discovery, negotiation
+from . import discovery, negotiation, wsstream
 from .fieldmanager import FieldManagers
 from .negotiation import JSON, YAML, Target
 
@@ -692,7 +692,7 @@ class _Handler(BaseHTTPRequestHandler):
         if ri.subresource in ("exec", "attach", "portforward"):
             if method not in ("GET", "POST"):
                 raise self._method_not_allowed()
-            return self._stream_subresource(ri, query)
+            return self._stream_subresource(ri, query, multi)
         if ri.subresource == "log":
             if method not in ("GET", "HEAD"):
                 raise self._method_not_allowed()
@@ -1285,18 +1285,103 @@ class _Handler(BaseHTTPRequestHandler):
         return _unknown_error(f'{verb} "https://{host}:{port}{quote(path)}{q}": dial tcp {host}:{port}: '
                               "connect: connection refused")
 
-    def _stream_subresource(self, ri: _RequestInfo, query: dict) -> None:
+    def _stream_subresource(self, ri: _RequestInfo, query: dict, multi: dict) -> None:
         """exec / attach / portforward: upstream upgrades the connection (SPDY or WebSocket) and
-        proxies it to the kubelet.  This server has no streaming kubelet endpoint, so it answers
-        what kube-apiserver answers when it cannot dial the kubelet."""
+        proxies it to the kubelet.  ``exec`` over a WebSocket (what kubectl speaks since v1.30) runs
+        the command in the simulated container (:meth:`_exec`); for the rest this server has no
+        streaming kubelet endpoint, so it answers what kube-apiserver answers when it cannot dial
+        the kubelet."""
         with self.lab._sim():
             pod, container = self._pod_and_container(ri, query.get("container", ""), ri.subresource != "portforward")
             node_name = (pod.get("spec") or {}).get("nodeName") or ""
             if not node_name:
                 raise errors.bad_request(f"pod {ri.name} does not have a host assigned")
             host, port = self._node_address(node_name)
+            kubelet = self._kubelet(node_name)
+        if (ri.subresource == "exec" and kubelet is not None and hasattr(kubelet, "terminal")
+                and wsstream.is_upgrade(self.headers)):
+            protocol = wsstream.choose_protocol(self.headers.get("Sec-WebSocket-Protocol"))
+            if protocol is not None:
+                return self._exec(ri, query, multi, kubelet, container, protocol)
         raise _unknown_error(f"error dialing backend: dial tcp {host}:{port}: connect: connection refused")
 
+    def _exec(self, ri: _RequestInfo, query: dict, multi: dict, kubelet, container: str, protocol: str) -> None:
+        """``kubectl exec`` over ``v5.channel.k8s.io``: switch protocols, then run the command in
+        the container while the served clock runs, sending its output as it is written and the
+        status on the error stream at the end.  Piped stdin (``-i``) is collected until kubectl
+        closes it; with a terminal (``-it``) and a shell, the session is interactive
+        (:class:`wsstream.Terminal` plays the terminal's line discipline)."""
+        argv = multi.get("command") or []
+        flag = lambda name: query.get(name) in ("true", "1")   # noqa: E731
+        if not argv:
+            raise errors.bad_request("you must specify at least 1 command")
+        if not (flag("stdin") or flag("stdout") or flag("stderr")):
+            raise errors.bad_request("you must specify at least 1 of stdin, stdout, stderr")
+        with self.lab._sim():
+            # the checks the kubelet makes before it upgrades (a stopped container, an unreachable node)
+            kubelet.find_container(ri.namespace, ri.name, container)
+            kubelet._check_reachable(f"/exec/{ri.namespace}/{ri.name}/{container}")
+        self.send_response(101, "Switching Protocols")
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", wsstream.accept_key(self.headers.get("Sec-WebSocket-Key") or ""))
+        self.send_header("Sec-WebSocket-Protocol", protocol)
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        self.request.settimeout(None)
+        conn = wsstream.Conn(self.rfile, self.wfile)
+        tty = flag("tty")
+        interactive = tty and flag("stdin") and wsstream.is_interactive_shell(argv)
+        stdin = None
+        if flag("stdin") and not interactive:
+            data, connected = wsstream.read_stdin(conn, protocol)
+            if not connected:
+                return
+            stdin = data.decode("utf-8", errors="replace")
+        session = wsstream.ExecSession(conn, tty=tty, stdout=flag("stdout"), stderr=flag("stderr"))
+        try:
+            with self.lab._sim():
+                if interactive:
+                    stdin = kubelet.terminal()
+                    session.attach_terminal(stdin)
+                fut = kubelet.exec_async(ri.namespace, ri.name, container, argv, stdin, session.output)
+            out_err = self._await_exec(fut, session, kubelet)
+        except errors.StatusError as e:
+            conn.send_status(e.status)
+            conn.close()
+            session.finish(self.request)
+            return
+        if out_err is None:         # the client went away
+            session.finish(self.request, timeout=0)
+            return
+        _out, err, code = out_err
+        conn.send_status(wsstream.success_status() if code == 0 else wsstream.exit_code_status(argv, code, err))
+        conn.close()
+        session.finish(self.request)
+
+    def _await_exec(self, fut, session, kubelet) -> tuple[str, str, int] | None:
+        """Wait for the command while the served clock runs (stepping virtual time when the clock
+        is frozen), passing output and keystrokes along; None if the client disconnected."""
+        lab = self.lab
+        while True:
+            with lab._sim():
+                if lab.speed <= 0 and not fut.done:
+                    if session.waiting_for_input():
+                        lab.loop.run_until(lab.loop.now)   # a frozen clock: only what is due now
+                    else:
+                        lab.loop.step()
+                pending = session.take_input()
+                session.deliver(pending)
+                done = fut.done
+            session.flush()
+            if done:
+                break
+            if session.gone:
+                return None
+            session.wait(0.02)
+        with lab._sim():
+            return kubelet.exec_outcome(fut)
 
     # -- pods/proxy, services/proxy ---------------------------------------------------------
     def _proxy(self, parts: list[str], raw_path: str, body: bytes) -> None:

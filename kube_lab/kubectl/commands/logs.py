@@ -483,6 +483,10 @@ def exec_in(inv, pod: dict, container: str, command: list[str], stdin: str | Non
     except api_errors.StatusError as e:
         if e.message.startswith("unable to upgrade connection"):
             raise GoError(e.message) from None
+        if e.reason == "InternalError" and "error executing command in container" in e.message:
+            # the kubelet's failure comes back on the stream's error channel, after the upgrade:
+            # kubectl prints its message as a plain error, not as "Error from server"
+            raise GoError(e.message) from None
         raise
     except TimeoutError as e:
         raise GoError(str(e)) from None

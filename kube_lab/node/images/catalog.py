@@ -60,6 +60,7 @@ def _debian(name: str, tag: str, size: int, version: str, cmd: list[str]) -> Ima
 def _bootcamp(name: str, tag: str, version: str, size: int) -> Image:
     return Image(name, tag, size, cmd=["/bin/sh", "-c", "node server.js"],
                  env=["NPM_CONFIG_LOGLEVEL=info", "NODE_VERSION=6.3.1"], toolset="debian",
+                 extra_tools=("curl",),      # node:6 is built on buildpack-deps: curl is there
                  executables={"node": BootcampServer}, executables_paths={"node": "/usr/local/bin/node"},
                  files={"server.js": _SERVER_JS.replace("v=1", f"v={version}")}, version=version,
                  exposed_ports=[8080], shell_execs_single_command=False)

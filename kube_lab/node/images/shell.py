@@ -552,6 +552,24 @@ class Shell:
         yield from self._run_exit_trap(io)
         return self.status
 
+    def run_line(self, src: str, io: IO) -> Generator[Any, Any, int]:
+        """One line typed at an interactive shell: like :meth:`run_script`, but ``exit`` is
+        raised to the caller (:class:`ShellExit`) and the EXIT trap waits for the shell's end."""
+        try:
+            tree = Parser(src).parse()
+        except ShellSyntaxError as e:
+            io.err(self.syntax_error(e))
+            self.status = 2
+            return 2
+        try:
+            yield from self.exec_list(tree, io)
+        except ShellExit:
+            yield from self._run_exit_trap(io)
+            raise
+        except (_Break, _Continue):
+            pass
+        return self.status
+
     def _run_exit_trap(self, io: IO) -> Generator:
         action = self.traps.pop("EXIT", None)
         if action:
@@ -1297,6 +1315,9 @@ class ShellProgram(Program):
                 break
         sh = Shell(proc, flavour, argv0, positional)
         self.shell = sh
+        if script is None and not args and not isinstance(proc.stdin, (str, type(None))):
+            code = yield from self._interactive(proc, sh, flavour)
+            return code
         io = IO(proc.stdin, proc.stdout, proc.stderr)
         if script is None:
             if args:
@@ -1319,6 +1340,33 @@ class ShellProgram(Program):
             return code
         code = yield from sh.run_script(script, io)
         return code
+
+    def _interactive(self, proc: "Process", sh: "Shell", flavour: str) -> Generator:
+        """A shell reading commands from a terminal (``kubectl exec -it POD -- sh``): a prompt,
+        one line at a time in the same shell (variables and the working directory carry over),
+        until ``exit`` or end of file (Ctrl-D)."""
+        stdin = proc.stdin
+        while True:
+            if getattr(stdin, "tty", False):
+                proc.stdout(self._prompt(proc, sh, flavour))
+            line = yield stdin.readline()
+            if line is None:
+                if getattr(stdin, "tty", False) and flavour == "bash":
+                    proc.stdout("exit\n")
+                return sh.status
+            try:
+                yield from sh.run_line(line, IO("", proc.stdout, proc.stderr))
+            except ShellExit as e:
+                return e.code
+
+    @staticmethod
+    def _prompt(proc: "Process", sh: "Shell", flavour: str) -> str:
+        """``PS1`` as the image sets it for root: busybox ``/ # ``, bash ``root@HOST:/# ``, dash ``# ``."""
+        if flavour == "bash":
+            return f"root@{proc.hostname}:{sh.cwd}# "
+        if flavour == "debian":
+            return "# "
+        return f"{sh.cwd} # "
 
     def _single_command(self, proc: "Process", script: str):
         """``sh -c 'cmd args'`` with one plain command: the shell execs it (no fork)."""
@@ -1793,8 +1841,13 @@ def u_seq(sh: Shell, argv: list[str], io: IO) -> Generator:
     yield  # pragma: no cover
 
 
+def _count_option(args: list[str]) -> list[str]:
+    """``head -3`` / ``tail -3``: the historical spelling of ``-n 3`` both toolsets accept."""
+    return [x for a in args for x in (("-n", a[1:]) if len(a) > 1 and a[0] == "-" and a[1:].isdigit() else (a,))]
+
+
 def u_head(sh: Shell, argv: list[str], io: IO) -> Generator:
-    opts, files = _options(argv[1:], "", "n")
+    opts, files = _options(_count_option(argv[1:]), "", "n")
     n = int(opts.get("n", 10))
     data = (io.stdin or "") if not files else _read_all(sh, files, io, "head")
     if data is None:
@@ -1820,7 +1873,7 @@ def _read_all(sh: Shell, files: list[str], io: IO, tool: str) -> str | None:
 
 
 def u_tail(sh: Shell, argv: list[str], io: IO) -> Generator:
-    opts, files = _options(argv[1:], "fFq", "n")
+    opts, files = _options(_count_option(argv[1:]), "fFq", "n")
     n_text = str(opts.get("n", "10"))
     follow = "f" in opts or "F" in opts
     if not files:
