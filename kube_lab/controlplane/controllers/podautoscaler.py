@@ -266,9 +266,10 @@ class ReplicaCalculator:
             raise MetricsError("no pods returned by selector while calculating replica count")
         return pods
 
-    def get_resource_replicas(self, current: int, target_utilization: int, resource: str, namespace: str,
-                              selector: Selector, container: str) -> tuple[int, int, int, float]:
-        """``GetResourceReplicas``: (replicas, utilization %, raw average, timestamp)."""
+    def _grouped_metrics(self, resource: str, namespace: str, selector: Selector, container: str):
+        """The preamble both calculations share upstream: fetch the pods' metrics, group the pods
+        (``groupPods``) and keep the metrics of the ready ones; (metrics, timestamp, pods, ready
+        count, unready names, missing names)."""
         try:
             metrics, timestamp = self.metrics.get_resource_metric(resource, namespace, str(selector), container)
         except MetricsError as e:
@@ -280,6 +281,13 @@ class ReplicaCalculator:
             metrics.pop(name, None)
         if not metrics:
             raise MetricsError("did not receive metrics for targeted pods (pods might be unready)")
+        return metrics, timestamp, pods, ready, unready, missing
+
+    def get_resource_replicas(self, current: int, target_utilization: int, resource: str, namespace: str,
+                              selector: Selector, container: str) -> tuple[int, int, int, float]:
+        """``GetResourceReplicas``: (replicas, utilization %, raw average, timestamp)."""
+        metrics, timestamp, pods, ready, unready, missing = self._grouped_metrics(resource, namespace, selector,
+                                                                                  container)
         requests = calculate_pod_requests(pods, container, resource)
         ratio, utilization, raw = resource_utilization_ratio(metrics, requests, target_utilization)
         scale_up_with_unready = bool(unready) and ratio > 1.0
@@ -309,17 +317,8 @@ class ReplicaCalculator:
     def get_raw_resource_replicas(self, current: int, target_usage: int, resource: str, namespace: str,
                                   selector: Selector, container: str) -> tuple[int, int, float]:
         """``GetRawResourceReplicas`` + ``calcPlainMetricReplicas``: (replicas, usage, timestamp)."""
-        try:
-            metrics, timestamp = self.metrics.get_resource_metric(resource, namespace, str(selector), container)
-        except MetricsError as e:
-            raise MetricsError(f"unable to get metrics for resource {resource}: {e}") from None
-        pods = self._pods(namespace, selector)
-        ready, unready, missing, ignored = group_pods(pods, metrics, resource, self.cpu_init,
-                                                      self.readiness_delay, self.now())
-        for name in ignored | unready:
-            metrics.pop(name, None)
-        if not metrics:
-            raise MetricsError("did not receive metrics for targeted pods (pods might be unready)")
+        metrics, timestamp, _pods, ready, unready, missing = self._grouped_metrics(resource, namespace, selector,
+                                                                                   container)
         ratio, usage = metric_usage_ratio(metrics, target_usage)
         scale_up_with_unready = bool(unready) and ratio > 1.0
         if not scale_up_with_unready and not missing:
