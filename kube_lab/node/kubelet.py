@@ -652,15 +652,21 @@ class Kubelet:
                    on_output: Callable[[int, str], None] | None = None) -> Future:
         """Start ``argv`` in the container; the future gives ``(stdout, stderr, exit_code)``
         (``on_output`` and a streaming ``stdin``: see ``ContainerRuntime.exec_sync``)."""
+        c = self.exec_target(namespace, pod_name, container)
+        try:
+            return self.runtime.exec_sync(c.id, list(argv), timeout=None, stdin=stdin, on_output=on_output)
+        except rt.ExecError as e:
+            raise errors.internal(str(e)) from None
+
+    def exec_target(self, namespace: str, pod_name: str, container: str | None) -> "rt.Container":
+        """The running container an exec goes to; what the kubelet refuses before it upgrades the
+        connection (unreachable, no such container, not running) raises."""
         self._check_reachable(f"/exec/{namespace}/{pod_name}/{container or ''}")
         c = self.find_container(namespace, pod_name, container)
         if c.state != rt.RUNNING:
             raise errors.bad_request("unable to upgrade connection: container not found "
                                      f"({errors.go_quote(c.name)})")
-        try:
-            return self.runtime.exec_sync(c.id, list(argv), timeout=None, stdin=stdin, on_output=on_output)
-        except rt.ExecError as e:
-            raise errors.internal(str(e)) from None
+        return c
 
     def exec(self, namespace: str, pod_name: str, container: str | None, argv: list[str],
              stdin: str | None = None, timeout: float = 3600.0) -> tuple[str, str, int]:

@@ -21,6 +21,7 @@ def elab(lab):
     with lab.paused():
         c = lab.cluster
         assert c.kubectl("run box --image=busybox:1.36 -- sleep 36000").exit_code == 0
+        assert c.kubectl("run crash --image=busybox:1.36 -- sh -c 'exit 1'").exit_code == 0
         c.run(15)
     return lab
 
@@ -45,12 +46,18 @@ def test_real_kubectl_exec_errors(elab):
     assert r.stderr == ('error: Internal error occurred: error executing command in container: failed to exec in '
                         'container: failed to start exec: OCI runtime exec failed: exec failed: unable to start '
                         'container process: exec: "nosuch": executable file not found in $PATH: unknown\n')
-    # the in-process kubectl prints the same
-    assert elab.cluster.kubectl("exec box -- nosuch").stderr == r.stderr
+    with elab.paused():     # the in-process kubectl prints the same
+        assert elab.cluster.kubectl("exec box -- nosuch").stderr == r.stderr
     r = elab.kubectl("exec", "ghost", "--", "ls")
     assert (r.returncode, r.stderr) == (1, 'Error from server (NotFound): pods "ghost" not found\n')
     r = elab.kubectl("exec", "box", "-c", "other", "--", "ls")
     assert r.stderr == "Error from server (BadRequest): container other is not valid for pod box\n"
+    # a container that is not running: the kubelet refuses the upgrade (WebSocket, then kubectl's
+    # SPDY fallback) with plain text that kubectl prefixes
+    r = elab.kubectl("exec", "crash", "--", "ls")
+    assert (r.returncode, r.stderr) == (1, 'error: unable to upgrade connection: container not found ("crash")\n')
+    with elab.paused():
+        assert elab.cluster.kubectl("exec crash -- ls").stderr == r.stderr
 
 
 def _frame(payload: bytes, opcode: int = wsstream.OP_BINARY) -> bytes:

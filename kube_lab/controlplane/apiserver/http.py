@@ -1298,10 +1298,19 @@ class _Handler(BaseHTTPRequestHandler):
                 raise errors.bad_request(f"pod {ri.name} does not have a host assigned")
             host, port = self._node_address(node_name)
             kubelet = self._kubelet(node_name)
-        if (ri.subresource == "exec" and kubelet is not None and hasattr(kubelet, "terminal")
-                and wsstream.is_upgrade(self.headers)):
+        if ri.subresource == "exec" and kubelet is not None and hasattr(kubelet, "terminal"):
+            with self.lab._sim():
+                try:
+                    kubelet.exec_target(ri.namespace, ri.name, container)
+                except errors.StatusError as e:
+                    prefix = "unable to upgrade connection: "
+                    if not e.message.startswith(prefix):
+                        raise
+                    # the kubelet refuses before upgrading; its plain-text answer comes back
+                    # through the proxy and kubectl prefixes it again ("unable to upgrade …")
+                    return self._reply(400, e.message[len(prefix):].encode(), "text/plain; charset=utf-8")
             protocol = wsstream.choose_protocol(self.headers.get("Sec-WebSocket-Protocol"))
-            if protocol is not None:
+            if wsstream.is_upgrade(self.headers) and protocol is not None:
                 return self._exec(ri, query, multi, kubelet, container, protocol)
         raise _unknown_error(f"error dialing backend: dial tcp {host}:{port}: connect: connection refused")
 
@@ -1310,17 +1319,13 @@ class _Handler(BaseHTTPRequestHandler):
         the container while the served clock runs, sending its output as it is written and the
         status on the error stream at the end.  Piped stdin (``-i``) is collected until kubectl
         closes it; with a terminal (``-it``) and a shell, the session is interactive
-        (:class:`wsstream.Terminal` plays the terminal's line discipline)."""
+        (:class:`wsstream.ExecSession` plays the terminal's line discipline)."""
         argv = multi.get("command") or []
         flag = lambda name: query.get(name) in ("true", "1")   # noqa: E731
         if not argv:
             raise errors.bad_request("you must specify at least 1 command")
         if not (flag("stdin") or flag("stdout") or flag("stderr")):
             raise errors.bad_request("you must specify at least 1 of stdin, stdout, stderr")
-        with self.lab._sim():
-            # the checks the kubelet makes before it upgrades (a stopped container, an unreachable node)
-            kubelet.find_container(ri.namespace, ri.name, container)
-            kubelet._check_reachable(f"/exec/{ri.namespace}/{ri.name}/{container}")
         self.send_response(101, "Switching Protocols")
         self.send_header("Upgrade", "websocket")
         self.send_header("Connection", "Upgrade")
