@@ -71,7 +71,11 @@ class Strategy:
         md = obj["metadata"]
         if self.has_generation:
             md["generation"] = 1
-        if res in RESET_STATUS_ON_CREATE:
+        if res == "horizontalpodautoscalers":
+            # autoscaling/v2's status has two fields without omitempty: a fresh one reads back
+            # as {currentMetrics: null, desiredReplicas: 0}
+            obj["status"] = {"currentMetrics": None, "desiredReplicas": 0}
+        elif res in RESET_STATUS_ON_CREATE:
             obj["status"] = {}
         elif res == "pods":
             obj["status"] = {"phase": "Pending", "qosClass": pod_qos_class(obj)}
