@@ -111,6 +111,8 @@ class Cluster:
             options["start_time"] = store.saved_at
         if "network_addons" not in options:     # the add-ons come back when the snapshot has them
             options["network_addons"] = store.get("/registry/services/specs/kube-system/kube-dns") is not None
+        if "metrics_server" not in options:     # its APIService and image live outside etcd here
+            options["metrics_server"] = store.get("/registry/deployments/kube-system/metrics-server") is not None
         cluster = cls(nodes=0, seed=seed, etcd=store, **options)
         cluster._boot_restored_nodes()
         return cluster

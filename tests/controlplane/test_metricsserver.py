@@ -211,3 +211,20 @@ def test_scrape_failures():
     with pytest.raises(stats.ScrapeError) as e:
         stats.resource_metrics(m, c.now)
     assert e.value.timeout and str(e.value).endswith(": context deadline exceeded")
+
+
+def test_a_restored_cluster_brings_metrics_server_back(tmp_path):
+    # its APIService registration and image are not in etcd: restore re-installs the add-on when
+    # the snapshot has its Deployment (and leaves it out when asked)
+    c = Cluster(nodes=1, seed=0, metrics_server=True)
+    c.kubectl("create deployment web --image=nginx:1.25")
+    c.run(60)
+    path = str(tmp_path / "snap.db")
+    c.snapshot_save(path)
+    restored = Cluster.restore(path)
+    restored.run(60)
+    top = restored.kubectl("top pods")
+    assert top.exit_code == 0 and top.stdout.startswith("NAME ") and "web-" in top.stdout
+    without = Cluster.restore(path, metrics_server=False)
+    without.run(60)
+    assert without.kubectl("top pods").stderr == "error: Metrics API not available\n"
