@@ -105,7 +105,9 @@ class Cluster:
     def restore(cls, path: str, seed: int = 0, **options: Any) -> "Cluster":
         """A new cluster whose etcd is restored from a snapshot, as after a disaster recovery:
         every object comes back with its uid and resourceVersion, and the control plane rebuilds
-        its caches by listing.  Its clock continues from the moment the snapshot was taken."""
+        its caches by listing.  Its clock continues from the moment the snapshot was taken.
+        The network add-ons and metrics-server are started again when the snapshot has their
+        objects (``network_addons=`` / ``metrics_server=`` decide otherwise)."""
         store = Etcd.snapshot_restore(path)
         if store.saved_at is not None and "start_time" not in options:
             options["start_time"] = store.saved_at
