@@ -614,7 +614,9 @@ class Kubelet:
     # ------------------------------------------------------------------------------------
     # kubectl's entry points (the kubelet's /exec and /containerLogs endpoints)
     def find_container(self, namespace: str, pod_name: str, container: str | None = None,
-                       previous: bool = False) -> "rt.Container":
+                       previous: bool = False, for_exec: bool = False) -> "rt.Container":
+        """The container (``previous``: its last terminated instance) as the logs endpoint finds
+        it; ``for_exec``: a container not created yet is the exec path's "container not found"."""
         pod = None
         if self.pods_inf is not None:
             pod = self.pods_inf.get(f"{namespace}/{pod_name}")
@@ -633,6 +635,8 @@ class Kubelet:
                 raise errors.bad_request(f"previous terminated container {errors.go_quote(name)} in pod "
                                          f"{errors.go_quote(pod_name)} not found")
             return insts[1]
+        if not insts and for_exec:
+            raise errors.bad_request(f"unable to upgrade connection: container not found ({errors.go_quote(name)})")
         if not insts:
             reason = "ContainerCreating"
             st = self.status_manager.get(uid) or pod.get("status") or {}
@@ -662,7 +666,7 @@ class Kubelet:
         """The running container an exec goes to; what the kubelet refuses before it upgrades the
         connection (unreachable, no such container, not running) raises."""
         self._check_reachable(f"/exec/{namespace}/{pod_name}/{container or ''}")
-        c = self.find_container(namespace, pod_name, container)
+        c = self.find_container(namespace, pod_name, container, for_exec=True)
         if c.state != rt.RUNNING:
             raise errors.bad_request("unable to upgrade connection: container not found "
                                      f"({errors.go_quote(c.name)})")

@@ -384,3 +384,12 @@ def test_run_overrides_that_are_not_json():
     r = c.kubectl("run x --image=nginx:1.25 --override-type=strategic --overrides={spec:1}")
     assert r.stderr == "error: invalid character 's' looking for beginning of object key string\n"
     assert "NotFound" in c.kubectl("get pod x").stderr
+
+
+def test_exec_into_a_container_that_has_not_started():
+    c = Cluster(nodes=1, network_addons=False)
+    c.kubectl("run stuck --image=nginx:no-such-tag")
+    c.run(5)
+    r = c.kubectl("exec stuck -- ls")
+    assert (r.exit_code, r.stderr) == (1, 'error: unable to upgrade connection: container not found ("stuck")\n')
+    assert "is waiting to start" in c.kubectl("logs stuck").stderr      # logs keep their own words
