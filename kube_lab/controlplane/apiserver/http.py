@@ -1351,6 +1351,7 @@ class _Handler(BaseHTTPRequestHandler):
                     stdin = kubelet.terminal()
                     session.attach_terminal(stdin)
                 fut = kubelet.exec_async(ri.namespace, ri.name, container, argv, stdin, session.output)
+            session.start_reader()          # keystrokes, or kubectl going away (Ctrl-C)
             out_err = self._await_exec(fut, session, kubelet)
         except errors.StatusError as e:
             conn.send_status(e.status)

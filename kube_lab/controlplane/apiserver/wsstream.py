@@ -198,6 +198,10 @@ class ExecSession:
 
     def attach_terminal(self, stream) -> None:
         self.stream = stream
+
+    def start_reader(self) -> None:
+        """Read what the client sends from now on (keystrokes, resizes, its going away) on a
+        thread of its own."""
         self._reader = threading.Thread(target=self._read, name="exec-stdin", daemon=True)
         self._reader.start()
 
@@ -216,11 +220,14 @@ class ExecSession:
             reader.join(timeout)
 
     def waiting_for_input(self) -> bool:
+        """Whether the program may be waiting for a line typed at the terminal."""
         return self.stream is not None
 
     def deliver(self, messages: list[bytes]) -> None:
         """Keystrokes → echo, and complete lines into the program's stdin (call under the
-        simulation's lock)."""
+        simulation's lock); without a terminal there is nothing to deliver to."""
+        if self.stream is None:
+            return
         for msg in messages:
             channel, body = msg[0], msg[1:]
             if channel == CLOSE and body[:1] == bytes([STDIN]):
