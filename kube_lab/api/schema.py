@@ -271,6 +271,7 @@ def quantity_paths(kind_key: str) -> tuple:
 
 
 _quantity_tries: dict[str, dict] = {}
+_CANONICAL: dict[str, str] = {}       # quantity text → its canonical form (a pure function)
 
 
 def canonicalize_quantities(kind_key: str, obj: dict) -> None:
@@ -290,17 +291,22 @@ def canonicalize_quantities(kind_key: str, obj: dict) -> None:
 
 
 def _canon(value, trie: dict) -> None:
-    for step, sub in trie.items():
-        if step == "[]":
-            if type(value) is list:
-                for i in range(len(value)):
-                    _canon_at(value, i, sub, False)
-        elif step == "{}":
-            if type(value) is dict:
-                for k in list(value):
-                    _canon_at(value, k, sub, True)
-        elif type(value) is dict and value.get(step) is not None:
-            _canon_at(value, step, sub, False)
+    items = trie.get("[]")
+    if items is not None or "[]" in trie:
+        if type(value) is list:
+            for i in range(len(value)):
+                _canon_at(value, i, items, False)
+        return
+    if "{}" in trie:
+        if type(value) is dict:
+            sub = trie["{}"]
+            for k in list(value):
+                _canon_at(value, k, sub, True)
+        return
+    if type(value) is dict:
+        for step in trie.keys() & value.keys():      # only the fields present (a C-level set op)
+            if value[step] is not None:
+                _canon_at(value, step, trie[step], False)
 
 
 def _canon_at(container, key, sub: dict | None, map_value: bool) -> None:
@@ -311,8 +317,14 @@ def _canon_at(container, key, sub: dict | None, map_value: bool) -> None:
         if map_value:
             container[key] = "0"   # a null map value decodes as the zero Quantity
     else:
-        from .quantity import quantity_from_json
+        text = _CANONICAL.get(value) if type(value) is str else None
+        if text is None:
+            from .quantity import quantity_from_json
 
-        text = str(quantity_from_json(value))
+            text = str(quantity_from_json(value))
+            if type(value) is str:
+                if len(_CANONICAL) > 4096:
+                    _CANONICAL.clear()
+                _CANONICAL[value] = text
         if text != value:
             container[key] = text

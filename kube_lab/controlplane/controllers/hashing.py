@@ -45,12 +45,23 @@ def fnv32a(data: bytes) -> int:
     return h
 
 
+_HASH_CACHE: dict[tuple[str, int | None], str] = {}
+
+
 def compute_hash(template: dict | None, collision_count: int | None = None) -> str:
-    """``controller.ComputeHash(template, collisionCount)``."""
+    """``controller.ComputeHash(template, collisionCount)`` (memoised like :func:`spew`)."""
+    key = (repr(template), collision_count)
+    hit = _HASH_CACHE.get(key)
+    if hit is not None:
+        return hit
     data = spew(template).encode("utf-8")
     if collision_count is not None:
         data += struct.pack("<I", collision_count & 0xFFFFFFFF) + b"\0\0\0\0"
-    return safe_encode_string(str(fnv32a(data)))
+    value = safe_encode_string(str(fnv32a(data)))
+    if len(_HASH_CACHE) > 1024:
+        _HASH_CACHE.clear()
+    _HASH_CACHE[key] = value
+    return value
 
 
 def without_hash_label(template: dict | None) -> dict:
@@ -88,11 +99,23 @@ def equal_ignore_hash(t1: dict | None, t2: dict | None) -> bool:
 
 # ---------------------------------------------------------------------------------------------
 # the go-spew printer (format.go, verb %#v)
+_SPEW_CACHE: dict[str, str] = {}
+
+
 def spew(template: dict | None) -> str:
-    """``fmt.Sprintf("%#v", template)`` as go-spew prints a ``v1.PodTemplateSpec``."""
-    out: list[str] = []
-    _value(out, "v1.PodTemplateSpec", template or {}, True)
-    return "".join(out)
+    """``fmt.Sprintf("%#v", template)`` as go-spew prints a ``v1.PodTemplateSpec``.  Memoised on
+    the template's ``repr`` (equal text, equal template): every kind-like cluster hashes the same
+    add-on templates, and a rollout the same few."""
+    key = repr(template)
+    text = _SPEW_CACHE.get(key)
+    if text is None:
+        out: list[str] = []
+        _value(out, "v1.PodTemplateSpec", template or {}, True)
+        text = "".join(out)
+        if len(_SPEW_CACHE) > 1024:
+            _SPEW_CACHE.clear()
+        _SPEW_CACHE[key] = text
+    return text
 
 
 def _is_nil(v) -> bool:

@@ -18,7 +18,8 @@ class NodeIPAMController(Controller):
 
     def __init__(self, client, informers, cluster_cidr: str = CLUSTER_CIDR, node_mask: int = NODE_MASK):
         super().__init__(client, informers)
-        self.subnets = list(ipaddress.ip_network(cluster_cidr).subnets(new_prefix=node_mask))
+        self.subnets = ipaddress.ip_network(cluster_cidr).subnets(new_prefix=node_mask)   # walked lazily
+        self._seen: list[str] = []       # the subnets walked so far, in order
         self.used: dict[str, str] = {}   # cidr → node
 
     def start(self) -> None:
@@ -38,15 +39,19 @@ class NodeIPAMController(Controller):
         if cidr and self.used.get(cidr) == node["metadata"]["name"]:
             del self.used[cidr]
 
+    def _cidrs(self):
+        """The node-sized subnets of the cluster CIDR in order (the lowest free one is taken)."""
+        yield from self._seen
+        for net in self.subnets:
+            self._seen.append(str(net))
+            yield self._seen[-1]
+
     def reconcile(self, name: str) -> None:
         node = self.nodes.get(name)
         if node is None or (node.get("spec") or {}).get("podCIDR"):
             return
-        for net in self.subnets:
-            cidr = str(net)
-            if cidr not in self.used:
-                break
-        else:
+        cidr = next((c for c in self._cidrs() if c not in self.used), None)
+        if cidr is None:
             self.recorder.event(node, "Normal", "CIDRNotAvailable",
                                 f"Node {name} status is now: CIDRNotAvailable")
             return
