@@ -183,6 +183,19 @@ def dry_run_strategy(inv) -> str:
     raise CommandError(f'error: Invalid dry-run value ({value}). Must be "none", "server", or "client".')
 
 
+DRY_RUN_SUFFIX = {"client": " (dry run)", "server": " (server dry run)"}
+
+
+def operation_printer(inv, operation: str, strategy: str = "none"):
+    """``-o`` as asked, else the name printer saying ``kind/name <operation>`` (with kubectl's
+    ``(dry run)`` / ``(server dry run)`` suffix for that strategy)."""
+    from ..printers import GENERIC_FORMATS, NamePrinter, printer_for
+
+    operation += DRY_RUN_SUFFIX.get(strategy, "")
+    return (printer_for(inv.flag("output"), inv.flag("template") or "", allowed=GENERIC_FORMATS,
+                        operation=operation) or NamePrinter(operation))
+
+
 def field_manager_flag(default: str) -> Flag:
     return Flag("field-manager", default=default, usage="Name of the manager used to track field ownership.")
 

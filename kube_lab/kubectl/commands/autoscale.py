@@ -15,10 +15,10 @@ from __future__ import annotations
 from ...api import errors as api_errors
 from ..errors import aggregate
 from ..parser import Command, CommandError, Flag
-from ..printers import GENERIC_FORMATS, NamePrinter, printer_for
 from ..resources import Builder
 from ..typed import roundtrip
-from . import dry_run_flag, dry_run_strategy, field_manager_flag, filename_flags, output_flags, record_flag
+from . import (dry_run_flag, dry_run_strategy, field_manager_flag, filename_flags, operation_printer, output_flags,
+               record_flag)
 
 
 def command() -> Command:
@@ -94,9 +94,7 @@ def run(inv) -> int:
         if strategy == "client":
             count += 1
             shown = hpa_v1(*args)
-            (printer_for(inv.flag("output"), inv.flag("template") or "", allowed=GENERIC_FORMATS,
-                         operation="autoscaled (dry run)") or NamePrinter("autoscaled (dry run)")).print_obj(
-                shown, inv.out, typed=True)
+            operation_printer(inv, "autoscaled", strategy).print_obj(shown, inv.out, typed=True)
             continue
         try:
             created = inv.client.create("horizontalpodautoscalers", hpa, v.namespace, field_validation="Strict",
@@ -105,9 +103,7 @@ def run(inv) -> int:
             errs.append(e)
             continue
         count += 1
-        op = "autoscaled" + (" (server dry run)" if strategy == "server" else "")
-        (printer_for(inv.flag("output"), inv.flag("template") or "", allowed=GENERIC_FORMATS, operation=op)
-         or NamePrinter(op)).print_obj(roundtrip(created), inv.out, typed=True)
+        operation_printer(inv, "autoscaled", strategy).print_obj(roundtrip(created), inv.out, typed=True)
     err = aggregate(errs)
     if err is not None:
         raise err

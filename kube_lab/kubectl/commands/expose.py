@@ -8,10 +8,10 @@ from typing import Any
 from ...api import errors as api_errors
 from ..errors import aggregate
 from ..parser import Command, CommandError, Flag
-from ..printers import GENERIC_FORMATS, NamePrinter, printer_for
 from ..resources import Builder
 from ..typed import roundtrip
-from . import dry_run_flag, dry_run_strategy, field_manager_flag, filename_flags, output_flags, record_flag
+from . import (dry_run_flag, dry_run_strategy, field_manager_flag, filename_flags, operation_printer, output_flags,
+               record_flag)
 
 EXPOSABLE = {"Pod", "Service", "ReplicationController", "Deployment", "ReplicaSet"}
 
@@ -125,9 +125,7 @@ def run(inv) -> int:
             shown = roundtrip(svc)
             if inv.explicit_namespace:
                 shown["metadata"]["namespace"] = inv.namespace
-            (printer_for(inv.flag("output"), inv.flag("template") or "", allowed=GENERIC_FORMATS,
-                         operation="exposed (dry run)") or NamePrinter("exposed (dry run)")).print_obj(
-                shown, inv.out, typed=True)
+            operation_printer(inv, "exposed", strategy).print_obj(shown, inv.out, typed=True)
             continue
         try:
             created = inv.client.create("services", svc, v.namespace, field_validation="Strict",
@@ -135,9 +133,7 @@ def run(inv) -> int:
         except api_errors.StatusError as e:
             errs.append(e)
             continue
-        op = "exposed" + (" (server dry run)" if strategy == "server" else "")
-        (printer_for(inv.flag("output"), inv.flag("template") or "", allowed=GENERIC_FORMATS, operation=op)
-         or NamePrinter(op)).print_obj(roundtrip(created), inv.out, typed=True)
+        operation_printer(inv, "exposed", strategy).print_obj(roundtrip(created), inv.out, typed=True)
     err = aggregate(errs)
     if err is not None:
         raise err

@@ -13,9 +13,8 @@ from ...api import errors as api_errors
 from ...api.meta import deep_copy
 from ..errors import aggregate
 from ..parser import CommandError, Flag
-from ..printers import GENERIC_FORMATS, NamePrinter, printer_for
 from ..resources import Builder, Visit
-from . import dry_run_flag, dry_run_strategy, field_manager_flag, filename_flags, output_flags
+from . import dry_run_flag, dry_run_strategy, field_manager_flag, filename_flags, operation_printer, output_flags
 
 MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_PATCH = "application/strategic-merge-patch+json"
@@ -127,10 +126,7 @@ def send_patch(inv, t: Target, patch_type: str = MERGE_PATCH, patch: Any = None,
 
 
 def printer(inv, operation: str, strategy: str) -> Any:
-    suffix = {"client": " (dry run)", "server": " (server dry run)"}.get(strategy, "")
-    p = printer_for(inv.flag("output"), inv.flag("template") or "", allowed=GENERIC_FORMATS,
-                    operation=operation + suffix)
-    return p or NamePrinter(operation + suffix)
+    return operation_printer(inv, operation, strategy)
 
 
 def run_each(inv, targets: list[Target], errs: list[BaseException],

@@ -25,12 +25,12 @@ from ...api.meta import deep_copy
 from ..describe import PrefixWriter, describe_pod_template
 from ..errors import GoError, aggregate
 from ..parser import Command, CommandError, Flag
-from ..printers import GENERIC_FORMATS, NamePrinter, printer_for
+from ..printers import GENERIC_FORMATS, printer_for
 from ..printers.tabwriter import TabWriter
 from ..resources import Builder, Visit
 from ..rollout_util import CHANGE_CAUSE_ANNOTATION, HASH_LABEL, REVISION_ANNOTATION, all_replica_sets, \
     equal_ignore_hash, revision
-from . import dry_run_flag, dry_run_strategy, field_manager_flag, filename_flags, output_flags
+from . import dry_run_flag, dry_run_strategy, field_manager_flag, filename_flags, operation_printer, output_flags
 from .mutate import STRATEGIC_PATCH, merge_patch
 from .watch import pump
 
@@ -129,11 +129,6 @@ def _gk_element(info) -> str:
     return "{" + f"{info.group} {info.kind}" + "}"
 
 
-def _name_printer(inv, operation: str, strategy: str = "none"):
-    suffix = {"client": " (dry run)", "server": " (server dry run)"}.get(strategy, "")
-    p = printer_for(inv.flag("output"), inv.flag("template") or "", allowed=GENERIC_FORMATS,
-                    operation=operation + suffix)
-    return p or NamePrinter(operation + suffix)
 
 
 def print_template(template: dict | None) -> str:
@@ -411,7 +406,7 @@ def run_history(inv) -> int:
                 tw.flush()
                 text = "".join(lines)
             with_revision = f"with revision #{want}" if want > 0 else ""
-            _name_printer(inv, f"{with_revision}\n{text}").print_obj(obj, inv.out)
+            operation_printer(inv, f"{with_revision}\n{text}").print_obj(obj, inv.out)
         except (GoError, api_errors.StatusError) as e:
             errs.append(e)
     err = aggregate(errs)
@@ -523,7 +518,7 @@ def run_undo(inv) -> int:
         raise aggregate(errs)
     for v, obj in infos:
         result = _rollback(inv, v.info, obj, inv.flag("to-revision"), strategy)
-        _name_printer(inv, result, strategy).print_obj(obj, inv.out)
+        operation_printer(inv, result, strategy).print_obj(obj, inv.out)
     err = aggregate(errs)
     if err is not None:
         raise err
@@ -588,7 +583,7 @@ def _toggle(inv, action: str) -> int:
                 errs.append(GoError(f"failed to create patch for {v.name}: if restart has already been triggered "
                                     "within the past second, please wait before attempting to trigger another"))
                 continue
-            _name_printer(inv, "already " + past).print_obj(obj, inv.out)
+            operation_printer(inv, "already " + past).print_obj(obj, inv.out)
             continue
         try:
             got = inv.client.patch(v.info.resource, v.name, json.dumps(patch), STRATEGIC_PATCH, v.namespace,
@@ -596,7 +591,7 @@ def _toggle(inv, action: str) -> int:
         except api_errors.StatusError as e:
             errs.append(GoError(f"failed to patch: {e.message}"))
             continue
-        _name_printer(inv, past).print_obj(deep_copy(got), inv.out)
+        operation_printer(inv, past).print_obj(deep_copy(got), inv.out)
     err = aggregate(errs)
     if err is not None:
         raise err
