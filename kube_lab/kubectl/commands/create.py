@@ -19,8 +19,8 @@ from ...api.registry import REGISTRY
 from ..parser import Command, CommandError, Flag, usage_error
 from ..printers import GENERIC_FORMATS, NamePrinter, printer_for
 from ..resources import Builder
-from . import (dry_run_flag, dry_run_strategy, field_manager_flag, filename_flags, output_flags, record_flag,
-               validate_flag)
+from . import (dry_run_flag, dry_run_strategy, field_manager_flag, filename_flags, operation_printer, output_flags,
+               record_flag, validate_flag)
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
@@ -100,8 +100,7 @@ def run_create(inv) -> int:
     if inv.args:
         raise usage_error("kubectl create", f"Unexpected args: [{' '.join(inv.args)}]")
     strategy = dry_run_strategy(inv)
-    printer = printer_for(inv.flag("output"), inv.flag("template") or "", allowed=GENERIC_FORMATS,
-                          operation="created" + _op_suffix(strategy)) or NamePrinter("created" + _op_suffix(strategy))
+    printer = operation_printer(inv, "created", strategy)
     builder = (Builder(inv).selector(inv.flag("selector") or None)
                .filenames_from(inv.flag("filename"), inv.flag("recursive"), inv.flag("kustomize")))
     visits = builder.visits()

@@ -27,8 +27,7 @@ from ...api import errors as api_errors
 from ...api.selectors import SelectorError, parse as parse_selector
 from ..errors import GoError, aggregate
 from ..parser import Command, CommandError, Flag, usage_error
-from ..printers import GENERIC_FORMATS, NamePrinter, printer_for
-from . import dry_run_flag, dry_run_strategy
+from . import dry_run_flag, dry_run_strategy, operation_printer
 from .mutate import STRATEGIC_PATCH
 
 DAEMONSET_FATAL = "DaemonSet-managed Pods (use --ignore-daemonsets to ignore)"
@@ -63,9 +62,7 @@ def commands() -> list[Command]:
 
 
 def _printer(inv, operation: str, strategy: str):
-    suffix = {"client": " (dry run)", "server": " (server dry run)"}.get(strategy, "")
-    return printer_for(inv.flag("output"), inv.flag("template") or "", allowed=GENERIC_FORMATS,
-                       operation=operation + suffix) or NamePrinter(operation + suffix)
+    return operation_printer(inv, operation, strategy)
 
 
 def _nodes(inv) -> list[dict]:

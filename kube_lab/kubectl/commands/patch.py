@@ -14,9 +14,9 @@ from ...api import patch as api_patch
 from ...api.meta import deep_copy
 from ..errors import GoError, aggregate
 from ..parser import Command, CommandError, Flag
-from ..printers import GENERIC_FORMATS, NamePrinter, printer_for
 from ..resources import Builder
-from . import dry_run_flag, dry_run_strategy, field_manager_flag, filename_flags, output_flags, record_flag
+from . import (dry_run_flag, dry_run_strategy, field_manager_flag, filename_flags, operation_printer, output_flags,
+               record_flag)
 from .apply import CHANGE_CAUSE, change_cause, warn_record_flag
 
 PATCH_TYPES = {"json": "application/json-patch+json", "merge": "application/merge-patch+json",
@@ -83,9 +83,7 @@ def run(inv) -> int:
     suffix = {"client": " (dry run)", "server": " (server dry run)"}.get(strategy, "")
 
     def printer(did: bool):
-        op = ("patched" if did else "patched (no change)") + suffix
-        return printer_for(inv.flag("output"), inv.flag("template") or "", allowed=GENERIC_FORMATS,
-                           operation=op) or NamePrinter(op)
+        return operation_printer(inv, ("patched" if did else "patched (no change)") + suffix)
 
     count = 0
     errs: list[BaseException] = []

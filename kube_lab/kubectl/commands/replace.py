@@ -11,10 +11,9 @@ from ...api.apply import LAST_APPLIED, modified_configuration
 from ...api.meta import deep_copy
 from ..errors import GoError, aggregate
 from ..parser import Command, CommandError, Flag
-from ..printers import GENERIC_FORMATS, NamePrinter, printer_for
 from ..resources import Builder
-from . import dry_run_flag, dry_run_strategy, field_manager_flag, filename_flags, output_flags, record_flag, \
-    validate_flag
+from . import (dry_run_flag, dry_run_strategy, field_manager_flag, filename_flags, operation_printer, output_flags,
+               record_flag, validate_flag)
 from .apply import record_change_cause, warn_record_flag
 from .create import source_error
 from .delete import cascade_policy, kind_group
@@ -61,8 +60,7 @@ def run(inv) -> int:
     suffix = {"client": " (dry run)", "server": " (server dry run)"}.get(strategy, "")
     if force:
         return _force_replace(inv, grace)
-    printer = printer_for(inv.flag("output"), inv.flag("template") or "", allowed=GENERIC_FORMATS,
-                          operation="replaced" + suffix) or NamePrinter("replaced" + suffix)
+    printer = operation_printer(inv, "replaced" + suffix)
     visits = (Builder(inv).filenames_from(inv.flag("filename"), inv.flag("recursive"), inv.flag("kustomize"))
               .visits())
     errs: list[BaseException] = []
@@ -141,8 +139,7 @@ def _force_replace(inv, grace: int) -> int:
 
     if not inv.wait_until(gone, timeout, step=1.0):
         raise GoError("timed out waiting for the condition")
-    printer = printer_for(inv.flag("output"), inv.flag("template") or "", allowed=GENERIC_FORMATS,
-                          operation="replaced") or NamePrinter("replaced")
+    printer = operation_printer(inv, "replaced")
     count = 0
     for v in visits:
         obj = _prepare(inv, v)

@@ -10,9 +10,8 @@ from typing import Any
 from ...api import errors as api_errors
 from ...api.meta import deep_copy
 from ..parser import Command, CommandError, Flag, usage_error
-from ..printers import GENERIC_FORMATS, NamePrinter, printer_for
 from ..typed import roundtrip
-from . import dry_run_flag, dry_run_strategy, field_manager_flag, output_flags, record_flag
+from . import dry_run_flag, dry_run_strategy, field_manager_flag, operation_printer, output_flags, record_flag
 
 _REFERENCE = re.compile(r"^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*"
                         r"[a-zA-Z0-9])?))*(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*(?:/[a-z0-9]+"
@@ -170,9 +169,7 @@ def run(inv) -> int:
 
     warn_record_flag(inv)
     record_change_cause(inv, pod)
-    suffix = {"client": " (dry run)", "server": " (server dry run)"}.get(strategy, "")
-    printer = printer_for(inv.flag("output"), inv.flag("template") or "", allowed=GENERIC_FORMATS,
-                          operation="created" + suffix) or NamePrinter("created" + suffix)
+    printer = operation_printer(inv, "created", strategy)
     if strategy == "client":
         shown = roundtrip(pod)
         if inv.flag("expose"):

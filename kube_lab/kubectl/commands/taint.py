@@ -11,8 +11,7 @@ from ...api.meta import deep_copy
 from ...api.names import is_qualified_name, is_valid_label_value
 from ..errors import GoError, aggregate
 from ..parser import Command, CommandError, Flag, usage_error
-from ..printers import GENERIC_FORMATS, NamePrinter, printer_for
-from . import dry_run_flag, dry_run_strategy, field_manager_flag, output_flags, validate_flag
+from . import dry_run_flag, dry_run_strategy, field_manager_flag, operation_printer, output_flags, validate_flag
 from .mutate import STRATEGIC_PATCH, merge_patch
 
 EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
@@ -181,8 +180,7 @@ def run(inv) -> int:
             spec["taints"] = new
         else:
             spec.pop("taints", None)
-        printer = printer_for(inv.flag("output"), inv.flag("template") or "", allowed=GENERIC_FORMATS,
-                              operation=operation + suffix) or NamePrinter(operation + suffix)
+        printer = operation_printer(inv, operation + suffix)
         if strategy == "client":
             printer.print_obj(changed, inv.out)
             continue

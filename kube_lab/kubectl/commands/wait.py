@@ -10,10 +10,9 @@ from __future__ import annotations
 from ...api import errors as api_errors
 from ..errors import GoError, aggregate
 from ..parser import Command, CommandError, Flag
-from ..printers import GENERIC_FORMATS, NamePrinter, printer_for
 from ..printers.jsonpath import JSONPath, JSONPathError, go_sprint, relaxed
 from ..resources import Builder
-from . import filename_flags, output_flags
+from . import filename_flags, operation_printer, output_flags
 from .watch import pump
 
 WEEK = 168 * 3600.0
@@ -126,8 +125,7 @@ def run(inv) -> int:
     timeout = inv.flag("timeout")
     if timeout < 0:
         timeout = WEEK
-    printer = printer_for(inv.flag("output"), inv.flag("template") or "", allowed=GENERIC_FORMATS,
-                          operation="condition met") or NamePrinter("condition met")
+    printer = operation_printer(inv, "condition met")
     if inv.flag("local"):
         raise CommandError("error: kubectl wait --local is not supported")
 
