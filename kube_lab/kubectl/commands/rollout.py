@@ -129,8 +129,6 @@ def _gk_element(info) -> str:
     return "{" + f"{info.group} {info.kind}" + "}"
 
 
-
-
 def print_template(template: dict | None) -> str:
     """``describe.DescribePodTemplate`` written straight into a buffer (no tab writer: the tabs
     stay, as in kubectl's output)."""
