@@ -17,6 +17,29 @@ _dumps, _loads = marshal.dumps, marshal.loads
 DEFAULT_EPOCH = calendar.timegm((2025, 1, 1, 0, 0, 0, 0, 0, 0))
 
 
+class IdentityCache:
+    """Values derived from stored objects, kept per object *identity*: stored objects are never
+    changed in place, so a hit is always current (the entry keeps its object alive, so its id
+    cannot be reused).  Emptied when it holds more than ``limit`` entries."""
+
+    __slots__ = ("limit", "_entries")
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._entries: dict[int, tuple[Any, Any]] = {}
+
+    def get(self, obj: Any, compute) -> Any:
+        """``compute(obj)``, computed once per object."""
+        hit = self._entries.get(id(obj))
+        if hit is not None and hit[0] is obj:
+            return hit[1]
+        value = compute(obj)
+        if len(self._entries) > self.limit:
+            self._entries.clear()
+        self._entries[id(obj)] = (obj, value)
+        return value
+
+
 def deep_copy(obj: Any) -> Any:
     """A copy of a JSON-shaped value (dicts, lists, scalars).
 

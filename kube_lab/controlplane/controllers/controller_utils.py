@@ -21,7 +21,7 @@ from functools import cmp_to_key
 from typing import Callable, Iterable
 
 from ...api import errors
-from ...api.meta import controller_ref, parse_rfc3339
+from ...api.meta import IdentityCache, controller_ref, parse_rfc3339
 from ...api.selectors import Selector, SelectorError, from_label_selector, selector_from_set
 
 EXPECTATIONS_TIMEOUT = 300.0          # ExpectationsTimeout = 5 * time.Minute
@@ -56,36 +56,29 @@ def ensure_index(informer, name: str, func: Callable[[dict], list]) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # selectors (compiled once per stored object: stored objects are immutable)
-_SELECTOR_CACHE: dict[int, tuple[object, Selector | None]] = {}
+_SELECTOR_CACHE = IdentityCache(8192)
+_SET_SELECTOR_CACHE = IdentityCache(8192)
+
+
+def _compile_label_selector(ls: dict) -> Selector | None:
+    try:
+        return from_label_selector(ls)
+    except SelectorError:
+        return None
 
 
 def label_selector(ls: dict | None) -> Selector | None:
     """``metav1.LabelSelectorAsSelector``; ``None`` for a selector that does not convert."""
     if ls is None:
         return from_label_selector(None)
-    hit = _SELECTOR_CACHE.get(id(ls))
-    if hit is not None and hit[0] is ls:
-        return hit[1]
-    try:
-        sel = from_label_selector(ls)
-    except SelectorError:
-        sel = None
-    if len(_SELECTOR_CACHE) > 8192:
-        _SELECTOR_CACHE.clear()
-    _SELECTOR_CACHE[id(ls)] = (ls, sel)
-    return sel
+    return _SELECTOR_CACHE.get(ls, _compile_label_selector)
 
 
 def set_selector(labels: dict | None) -> Selector:
     """``labels.SelectorFromSet`` (ReplicationController's equality-only selector)."""
     if labels is None:
         return selector_from_set(None)
-    hit = _SELECTOR_CACHE.get(id(labels))
-    if hit is not None and hit[0] is labels:
-        return hit[1]  # type: ignore[return-value]
-    sel = selector_from_set(labels)
-    _SELECTOR_CACHE[id(labels)] = (labels, sel)
-    return sel
+    return _SET_SELECTOR_CACHE.get(labels, selector_from_set)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from typing import Iterable
 
 from ...api import errors
 from ...api import quantity as quantities
+from ...api.meta import IdentityCache
 from ...api.meta import controller_ref, new_controller_ref
 from ._pod_template_types import NAMED, STRUCTS
 from .hashing import safe_encode_string
@@ -148,19 +149,12 @@ def patch_template(data: dict) -> dict:
     return template
 
 
-_BYTES_CACHE: dict[int, tuple[object, bytes]] = {}
+_BYTES_CACHE = IdentityCache(4096)
 
 
 def data_bytes(data) -> bytes:
     """The raw bytes of a revision's data (cached per stored object: they are immutable)."""
-    hit = _BYTES_CACHE.get(id(data))
-    if hit is not None and hit[0] is data:
-        return hit[1]
-    raw = go_json(data)
-    if len(_BYTES_CACHE) > 4096:
-        _BYTES_CACHE.clear()
-    _BYTES_CACHE[id(data)] = (data, raw)
-    return raw
+    return _BYTES_CACHE.get(data, go_json)
 
 
 def fnv32(data: bytes) -> int:

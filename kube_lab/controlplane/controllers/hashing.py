@@ -23,6 +23,7 @@ import re
 import struct
 
 from ...api import quantity as quantities
+from ...api.meta import IdentityCache
 from ._pod_template_types import NAMED, STRUCTS
 
 POD_TEMPLATE_HASH = "pod-template-hash"       # apps.DefaultDeploymentUniqueLabelKey
@@ -75,21 +76,14 @@ def without_hash_label(template: dict | None) -> dict:
     return {**template, "metadata": {**md, "labels": rest}}
 
 
-_CANON_CACHE: dict[int, tuple[dict, str]] = {}
+_CANON_CACHE = IdentityCache(4096)
 
 
 def _canonical_ignoring_hash(template: dict | None) -> str:
     """spew text of a template without its hash label, cached per (immutable) stored object."""
     if template is None:
         return spew(None)
-    hit = _CANON_CACHE.get(id(template))
-    if hit is not None and hit[0] is template:
-        return hit[1]
-    text = spew(without_hash_label(template))
-    if len(_CANON_CACHE) > 4096:
-        _CANON_CACHE.clear()
-    _CANON_CACHE[id(template)] = (template, text)
-    return text
+    return _CANON_CACHE.get(template, lambda t: spew(without_hash_label(t)))
 
 
 def equal_ignore_hash(t1: dict | None, t2: dict | None) -> bool:

@@ -31,7 +31,7 @@ import calendar
 from typing import Callable
 
 from ...api import errors
-from ...api.meta import deep_copy, parse_rfc3339
+from ...api.meta import IdentityCache, deep_copy, parse_rfc3339
 from ...client import Controller, WorkQueue
 from .controller_utils import ensure_index
 
@@ -103,20 +103,12 @@ def rfc3339_seconds(ts: str) -> float:
         return parse_rfc3339(ts)
 
 
-_ZONES: dict[int, tuple[dict, str]] = {}
+_ZONES = IdentityCache(16384)
 
 
 def zone_key(node: dict) -> str:
     """``nodetopology.GetZoneKey``: region and zone labels (stable or beta), "" without them."""
-    labels = node["metadata"].get("labels") or {}
-    hit = _ZONES.get(id(labels))
-    if hit is not None and hit[0] is labels:
-        return hit[1]
-    zone = _zone_key(labels)
-    if len(_ZONES) > 16384:
-        _ZONES.clear()
-    _ZONES[id(labels)] = (labels, zone)
-    return zone
+    return _ZONES.get(node["metadata"].get("labels") or {}, _zone_key)
 
 
 def _zone_key(labels: dict) -> str:
