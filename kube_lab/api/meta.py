@@ -80,6 +80,15 @@ def rfc3339_micro(epoch: float, seconds: float) -> str:
     return _time.strftime("%Y-%m-%dT%H:%M:%S", _time.gmtime(whole)) + f".{micros:06d}Z"
 
 
+def rfc3339_nano(seconds: float) -> str:
+    """``time.Time`` printed with nanoseconds (``RFC3339NanoFixed``): ``2025-01-01T00:00:00.000000000Z``."""
+    whole = int(seconds)
+    nanos = int(round((seconds - whole) * 1e9))
+    if nanos >= 1_000_000_000:
+        whole, nanos = whole + 1, nanos - 1_000_000_000
+    return _time.strftime("%Y-%m-%dT%H:%M:%S", _time.gmtime(whole)) + f".{nanos:09d}Z"
+
+
 def parse_rfc3339(text: str) -> float:
     """Seconds since the Unix epoch for an RFC 3339 UTC timestamp (``Z`` suffix)."""
     base, _, frac = text.rstrip("Z").partition(".")

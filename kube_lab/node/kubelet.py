@@ -19,7 +19,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any, Callable, Generator
 
 from ..api import errors
-from ..api.meta import rfc3339
+from ..api.meta import rfc3339, rfc3339_nano
 from ..api.quantity import parse_quantity
 from ..client import Client, EventRecorder
 from ..client.informer import Informer
@@ -740,23 +740,13 @@ class Kubelet:
         out = []
         for t, _, text in lines:
             if timestamps:
-                out.append(f"{_rfc3339_nano_fixed(self.apiserver_epoch + t)} {text}\n")
+                out.append(f"{rfc3339_nano(self.apiserver_epoch + t)} {text}\n")
             else:
                 out.append(text + "\n")
         text = "".join(out)
         if limit_bytes is not None:
             text = text.encode()[:limit_bytes].decode("utf-8", "ignore")
         return text
-
-
-def _rfc3339_nano_fixed(seconds: float) -> str:
-    import time as _time
-
-    whole = int(seconds)
-    nanos = int(round((seconds - whole) * 1e9))
-    if nanos >= 1_000_000_000:
-        whole, nanos = whole + 1, nanos - 1_000_000_000
-    return _time.strftime("%Y-%m-%dT%H:%M:%S", _time.gmtime(whole)) + f".{nanos:09d}Z"
 
 
 def pod_requests(pod: dict) -> dict[str, int]:

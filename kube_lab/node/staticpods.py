@@ -21,6 +21,7 @@ import json
 from typing import TYPE_CHECKING
 
 from ..api import errors
+from ..api.meta import deep_copy, rfc3339_nano
 
 if TYPE_CHECKING:
     from .kubelet import Kubelet
@@ -144,12 +145,12 @@ class StaticPods:
 
     def mirror_pod(self, manifest: dict) -> dict:
         kl = self.kl
-        pod = json.loads(json.dumps(manifest))
+        pod = deep_copy(manifest)
         md = pod["metadata"]
         md["name"] = f"{md['name']}-{kl.node_name}"
         digest = config_hash(manifest)
         md["annotations"] = {**(md.get("annotations") or {}), "kubernetes.io/config.hash": digest,
-                             MIRROR_ANNOTATION: digest, "kubernetes.io/config.seen": kl.ts(kl.started_at),
+                             MIRROR_ANNOTATION: digest, "kubernetes.io/config.seen": rfc3339_nano(kl.apiserver_epoch + kl.started_at),
                              "kubernetes.io/config.source": "file"}
         md["ownerReferences"] = [{"apiVersion": "v1", "kind": "Node", "name": kl.node_name, "uid": kl.node_uid,
                                   "controller": True}]

@@ -19,8 +19,8 @@ from ...api.registry import REGISTRY
 from ..parser import Command, CommandError, Flag, usage_error
 from ..printers import GENERIC_FORMATS, NamePrinter, printer_for
 from ..resources import Builder
-from . import (dry_run_flag, dry_run_strategy, field_manager_flag, filename_flags, operation_printer, output_flags,
-               record_flag, validate_flag)
+from . import (DRY_RUN_SUFFIX, dry_run_flag, dry_run_strategy, field_manager_flag, filename_flags, operation_printer,
+               output_flags, record_flag, validate_flag)
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
@@ -83,10 +83,6 @@ def command() -> Command:
 
 
 # -- create -f ---------------------------------------------------------------------------------
-
-def _op_suffix(strategy: str) -> str:
-    return {"client": " (dry run)", "server": " (server dry run)"}.get(strategy, "")
-
 
 def run_create(inv) -> int:
     if inv.flag("raw"):
@@ -190,7 +186,7 @@ def run_generator(inv, name: str, build: Callable) -> int:
     if inv.flag("save-config"):
         obj = with_last_applied(obj)
     printer = printer_for(inv.flag("output"), inv.flag("template") or "", allowed=GENERIC_FORMATS,
-                          operation="created" + _op_suffix(strategy))
+                          operation="created" + DRY_RUN_SUFFIX.get(strategy, ""))
     typed = True
     if strategy != "client":
         info = REGISTRY.for_kind(obj["apiVersion"], obj["kind"])
@@ -207,7 +203,7 @@ def run_generator(inv, name: str, build: Callable) -> int:
 
         obj = roundtrip(created)
     if printer is None:
-        printer = NamePrinter("created" + _op_suffix(strategy))
+        printer = NamePrinter("created" + DRY_RUN_SUFFIX.get(strategy, ""))
     printer.print_obj(obj, inv.out, typed=typed)
     return 0
 

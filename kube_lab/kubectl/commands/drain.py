@@ -61,10 +61,6 @@ def commands() -> list[Command]:
     ]
 
 
-def _printer(inv, operation: str, strategy: str):
-    return operation_printer(inv, operation, strategy)
-
-
 def _nodes(inv) -> list[dict]:
     use = inv.cmd.usage.replace("kubectl ", "")
     if not inv.args and not inv.given("selector"):
@@ -96,7 +92,7 @@ def _cordon_nodes(inv, nodes: list[dict], desired: bool, strategy: str) -> None:
         name = node["metadata"]["name"]
         current = bool((node.get("spec") or {}).get("unschedulable"))
         if current == desired:
-            _printer(inv, f"already {word}ed", strategy).print_obj(node, inv.out)
+            operation_printer(inv, f"already {word}ed", strategy).print_obj(node, inv.out)
             continue
         if strategy != "client":
             patch = {"spec": {"unschedulable": True if desired else None}}
@@ -105,7 +101,7 @@ def _cordon_nodes(inv, nodes: list[dict], desired: bool, strategy: str) -> None:
             except api_errors.StatusError as e:
                 inv.eprintln(f'error: unable to {word} node "{name}": {e.message}')
                 continue
-        _printer(inv, f"{word}ed", strategy).print_obj(node, inv.out)
+        operation_printer(inv, f"{word}ed", strategy).print_obj(node, inv.out)
 
 
 def run_cordon(inv, desired: bool) -> int:
@@ -295,7 +291,7 @@ def _evict_pods(inv, pods: list[dict], strategy: str) -> list[BaseException]:
                 st[0] = "done"
                 continue
             if gone:
-                _printer(inv, "evicted", strategy).print_obj(pod, inv.out)
+                operation_printer(inv, "evicted", strategy).print_obj(pod, inv.out)
                 st[0] = "done"
             elif _should_skip(inv, cur):
                 inv.out(POD_SKIP_MSG.format(name=name, seconds=inv.flag("skip-wait-for-delete-timeout")))
@@ -338,7 +334,7 @@ def _delete_pods(inv, pods: list[dict], strategy: str) -> list[BaseException]:
         for pod in pending:
             gone, cur = _gone(inv, pod)
             if gone:
-                _printer(inv, "deleted", strategy).print_obj(pod, inv.out)
+                operation_printer(inv, "deleted", strategy).print_obj(pod, inv.out)
             elif _should_skip(inv, cur):
                 inv.out(POD_SKIP_MSG.format(name=pod["metadata"]["name"],
                                             seconds=inv.flag("skip-wait-for-delete-timeout")))
@@ -400,7 +396,7 @@ def run_drain(inv) -> int:
             fatal.append(e)
             remaining.append(name)
             continue
-        _printer(inv, "drained", strategy).print_obj(node, inv.out)
+        operation_printer(inv, "drained", strategy).print_obj(node, inv.out)
     if remaining:
         inv.eprintln("There are pending nodes to be drained:")
         for n in remaining:

@@ -8,9 +8,9 @@ import json
 from ...api.names import is_valid_label_value
 from ..errors import aggregate
 from ..parser import Command, CommandError, Flag
-from . import dry_run_strategy, record_flag
+from . import dry_run_strategy, operation_printer, record_flag
 from .apply import record_change_cause, warn_record_flag
-from .mutate import Target, common_flags, printer, select, selection_flags, send_patch
+from .mutate import Target, common_flags, select, selection_flags, send_patch
 
 
 def command() -> Command:
@@ -210,4 +210,4 @@ def _one(inv, t: Target, field: str, new: dict, remove: list[str], local: bool, 
                 op = "unlabeled"
     else:
         op = "annotated"
-    printer(inv, op, strategy).print_obj(dict(t.obj if (local or strategy == "client") else output), inv.out)
+    operation_printer(inv, op, strategy).print_obj(dict(t.obj if (local or strategy == "client") else output), inv.out)

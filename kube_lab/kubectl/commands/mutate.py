@@ -125,10 +125,6 @@ def send_patch(inv, t: Target, patch_type: str = MERGE_PATCH, patch: Any = None,
                             dry_run=server_dry_run, field_manager=inv.opts.get("field-manager") or "")
 
 
-def printer(inv, operation: str, strategy: str) -> Any:
-    return operation_printer(inv, operation, strategy)
-
-
 def run_each(inv, targets: list[Target], errs: list[BaseException],
              fn: Callable[[Target], tuple[dict, str]]) -> int:
     """Call ``fn`` on every target (it returns the object to print and the operation), print, and
@@ -143,7 +139,7 @@ def run_each(inv, targets: list[Target], errs: list[BaseException],
         except CommandError as e:
             errs.append(e)
             continue
-        printer(inv, operation, strategy).print_obj(deep_copy(obj), inv.out)
+        operation_printer(inv, operation, strategy).print_obj(deep_copy(obj), inv.out)
     err = aggregate(errs)
     if err is not None:
         raise err

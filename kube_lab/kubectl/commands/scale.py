@@ -9,9 +9,9 @@ import json
 from ...api import errors as api_errors
 from ..parser import Command, CommandError, Flag
 from ..resources import Builder
-from . import dry_run_flag, dry_run_strategy, filename_flags, output_flags, record_flag
+from . import dry_run_flag, dry_run_strategy, filename_flags, operation_printer, output_flags, record_flag
 from .apply import change_cause, warn_record_flag
-from .mutate import MERGE_PATCH, printer
+from .mutate import MERGE_PATCH
 
 
 def command() -> Command:
@@ -72,7 +72,7 @@ def run(inv) -> int:
         if "scale" not in info.subresources:
             raise CommandError("Error from server (NotFound): the server could not find the requested resource")
         if strategy == "client":
-            printer(inv, "scaled", strategy).print_obj(dict(obj), inv.out)
+            operation_printer(inv, "scaled", strategy).print_obj(dict(obj), inv.out)
             continue
         if current != -1 or rv:
             scale = inv.client.get(info.resource, name, ns, subresource="scale")
@@ -100,7 +100,7 @@ def run(inv) -> int:
                 return (cur.get("status") or {}).get("replicas", 0) == replicas
             if not inv.wait_until(done, timeout, step=1.0):
                 raise CommandError("error: timed out waiting for the condition")
-        printer(inv, "scaled", strategy).print_obj(dict(obj), inv.out)
+        operation_printer(inv, "scaled", strategy).print_obj(dict(obj), inv.out)
     if errs:
         from ..errors import aggregate
 

@@ -12,10 +12,10 @@ from ...api.quantity import QuantityError, parse_quantity
 from ..errors import MultipleErrors, aggregate
 from ..parser import Command, CommandError, Flag
 from ..typed import roundtrip
-from . import dry_run_strategy, record_flag
+from . import dry_run_strategy, operation_printer, record_flag
 from .apply import record_change_cause, warn_record_flag
 from .label import resources_and_pairs
-from .mutate import STRATEGIC_PATCH, common_flags, iter_pod_specs, merge_patch, printer, select, selection_flags
+from .mutate import STRATEGIC_PATCH, common_flags, iter_pod_specs, merge_patch, select, selection_flags
 
 
 def command() -> Command:
@@ -76,7 +76,7 @@ def _apply_changes(inv, resources: list[str], change, operation: str, strategy: 
         if not patch:
             continue
         if local or strategy == "client":
-            printer(inv, operation, strategy).print_obj(roundtrip(t.obj), inv.out, typed=True)
+            operation_printer(inv, operation, strategy).print_obj(roundtrip(t.obj), inv.out, typed=True)
             continue
         try:
             import json
@@ -89,7 +89,7 @@ def _apply_changes(inv, resources: list[str], change, operation: str, strategy: 
                                      f"{_status_text(e)}"))
             continue
         # the answer is decoded into the typed object (struct field order in JSON)
-        printer(inv, operation, strategy).print_obj(roundtrip(actual), inv.out, typed=True)
+        operation_printer(inv, operation, strategy).print_obj(roundtrip(actual), inv.out, typed=True)
     err = aggregate(errs)
     if err is not None:
         raise err
