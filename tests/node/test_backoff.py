@@ -3,14 +3,18 @@ from .conftest import container, cstatus, events, pod, status
 
 
 def record_events(cluster, name: str, reason: str) -> list[float]:
-    """The virtual times at which an event ``reason`` about pod ``name`` was (re)recorded."""
+    """The virtual times at which a kubelet recorded an event ``reason`` about pod ``name`` —
+    taken where the kubelet records it, before the event recorder's spam filter (which lets a
+    source write only 25 events about one object, then one every five minutes)."""
     times: list[float] = []
+    for machine in cluster.machines.values():
+        recorder = machine.kubelet.recorder
 
-    def handler(_type, ev):
-        if ev["involvedObject"]["name"] == name and ev["reason"] == reason and _type in ("ADDED", "MODIFIED"):
-            times.append(cluster.now)
-
-    cluster.apiserver.watch("events", handler, "default")
+        def tap(obj, type, why, message, field_path="", _record=recorder.event):
+            if obj["metadata"]["name"] == name and why == reason:
+                times.append(cluster.now)
+            return _record(obj, type, why, message, field_path)
+        recorder.event = tap
     return times
 
 

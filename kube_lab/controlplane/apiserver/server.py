@@ -313,7 +313,10 @@ class APIServer:
         strategy_for(info).prepare_for_create(obj)
         if not md.get("name") and md.get("generateName"):
             md["name"] = generate_name(md["generateName"], self._name_rng(md.get("namespace", "")))
-        md["uid"] = self.random.uuid4(f"apiserver/uid/{md.get('namespace', '')}")
+        # one stream per namespace (events apart), so what one component records never shifts
+        # the uids of a learner's objects
+        stream = f"apiserver/uid/{md.get('namespace', '')}" + ("/events" if info.resource == "events" else "")
+        md["uid"] = self.random.uuid4(stream)
         if info.resource == "jobs":
             from .jobs import prepare_job
 

@@ -108,7 +108,8 @@ class Scheduler:
         self.client = client
         self.loop = client.loop
         self.rng = rng
-        self.recorder = EventRecorder(client, DEFAULT_SCHEDULER_NAME)
+        # upstream records through events.k8s.io (no aggregation or spam filter there)
+        self.recorder = EventRecorder(client, DEFAULT_SCHEDULER_NAME, correlate=False)
         self.informers = InformerFactory(client)
         self.cache = Cache()
         self.explain_pods = explain_pods
