@@ -1744,6 +1744,69 @@ def _init_containers_errs(inits: list | None, regular: list | None, vols: dict, 
                              "must not be set for init containers"))
 
 
+#: the fields an ephemeral container may set (upstream's allowedEphemeralContainerFields); the
+#: others are forbidden, reported in the order of EphemeralContainerCommon's fields
+_EPHEMERAL_FIELDS = (("name", True), ("image", True), ("command", True), ("args", True), ("workingDir", True),
+                     ("ports", False), ("envFrom", True), ("env", True), ("resources", False),
+                     ("resizePolicy", False), ("restartPolicy", False), ("volumeMounts", True),
+                     ("volumeDevices", True), ("livenessProbe", False), ("readinessProbe", False),
+                     ("startupProbe", False), ("lifecycle", False), ("terminationMessagePath", True),
+                     ("terminationMessagePolicy", True), ("imagePullPolicy", True), ("securityContext", True),
+                     ("stdin", True), ("stdinOnce", True), ("tty", True))
+
+
+def _ephemeral_containers_errs(ephemeral: list | None, containers: list | None, inits: list | None, vols: dict,
+                               path: str, host_users: bool, errs: list) -> None:
+    """``validateEphemeralContainers``: the common container checks, names unique across every
+    kind of container, a target that is a regular or init container, and no ports, resources,
+    probes or lifecycle (an ephemeral container must not be relied on to serve the pod)."""
+    if not ephemeral:
+        return
+    others = {c.get("name") or "" for c in (containers or ())} | {c.get("name") or "" for c in (inits or ())}
+    all_names = set(others)
+    for i, ec in enumerate(ephemeral):
+        cp = f"{path}[{i}]"
+        _container_common_errs(ec, vols, cp, host_users, errs)
+        image = ec.get("image") or ""
+        if image != image.strip():
+            errs.append(_inv(cp + ".image", image, "must not have leading or trailing whitespace"))
+        name = ec.get("name") or ""
+        if name in all_names:
+            errs.append(_dup(cp + ".name", name))
+        else:
+            all_names.add(name)
+        target = ec.get("targetContainerName") or ""
+        if target and target not in others:
+            errs.append(_nf(cp + ".targetContainerName", target))
+        for field_name, allowed in _EPHEMERAL_FIELDS:
+            if not allowed and ec.get(field_name) not in (None, {}, [], ""):
+                errs.append(_fb(f"{cp}.{field_name}", "cannot be set for an Ephemeral Container"))
+        for j, vm in enumerate(ec.get("volumeMounts") or ()):
+            for sub in ("subPath", "subPathExpr"):
+                if vm.get(sub):
+                    errs.append(_fb(f"{cp}.volumeMounts[{j}].{sub}", "cannot be set for an Ephemeral Container"))
+
+
+def validate_pod_ephemeral_containers_update(new: dict, old: dict) -> list[FieldError]:
+    """``ValidatePodEphemeralContainersUpdate`` (the ``pods/ephemeralcontainers`` subresource):
+    the pod as a whole must be valid, static pods take none, and ephemeral containers already
+    there may be neither removed nor changed — only new ones added."""
+    nmeta, ometa = new.get("metadata") or {}, old.get("metadata") or {}
+    errs = validate_object_meta_update(nmeta, ometa)
+    errs.extend(_pod_metadata_and_spec(new))
+    errs.extend(_pod_annotation_update_errs(nmeta.get("annotations") or {}, ometa.get("annotations") or {}))
+    if "kubernetes.io/config.mirror" in (ometa.get("annotations") or {}):
+        return [_fb("", "static pods do not support ephemeral containers")]
+    now = {c.get("name"): c for c in (new.get("spec") or {}).get("ephemeralContainers") or ()}
+    for c in (old.get("spec") or {}).get("ephemeralContainers") or ():
+        name = c.get("name")
+        if name not in now:
+            errs.append(_fb("spec.ephemeralContainers", f"existing ephemeral containers {go_quote(name)} may not be removed\n"))
+        elif now[name] != c:     # (upstream appends a cmp.Diff of the two after the newline)
+            errs.append(_fb("spec.ephemeralContainers", f"existing ephemeral containers {go_quote(name)} may not be changed\n"))
+    return errs
+
+
 # --------------------------------------------------------------------------------------------
 # PodSpec (ValidatePodSpec) and its parts
 
@@ -2326,6 +2389,8 @@ def _validate_pod_spec(spec: dict, pod_meta: dict | None, path: str, resource_is
     _containers_errs(containers, vols, grace, path + ".containers", host_users, errs)
     _init_containers_errs(spec.get("initContainers"), containers, vols, grace, path + ".initContainers",
                           host_users, errs)
+    _ephemeral_containers_errs(spec.get("ephemeralContainers"), containers, spec.get("initContainers"), vols,
+                               path + ".ephemeralContainers", host_users, errs)
     if spec.get("hostNetwork"):
         for i, ctr in enumerate(containers or ()):
             for j, port in enumerate(ctr.get("ports") or ()):

@@ -780,3 +780,56 @@ def test_creating_an_object_that_carries_a_resource_version_fails(api):
     assert api.etcd.get("/registry/pods/default/r") is None
     p["metadata"]["resourceVersion"] = "0"          # zero means "unset" to the storage layer
     assert api.create("pods", p, "default")["metadata"]["resourceVersion"] != "0"
+
+
+# ---------------------------------------------------------------- pods/ephemeralcontainers
+def _add_ephemeral(api, *containers, name="p"):
+    return api.patch("pods", name, {"spec": {"ephemeralContainers": list(containers)}},
+                     "application/strategic-merge-patch+json", "default", subresource="ephemeralcontainers")
+
+
+def test_ephemeral_containers_are_added_through_their_subresource_only(api):
+    api.create("pods", pod("p"), "default")
+    out = _add_ephemeral(api, {"name": "debugger-x", "image": "busybox:1.36", "targetContainerName": "c",
+                                "stdin": True, "tty": True})
+    ec = out["spec"]["ephemeralContainers"][0]
+    assert (ec["name"], ec["terminationMessagePolicy"], ec["imagePullPolicy"]) == ("debugger-x", "File", "IfNotPresent")
+    # the subresource changes nothing else, even when the body tries to
+    out = api.patch("pods", "p", {"metadata": {"labels": {"x": "y"}}, "spec": {
+        "containers": [{"name": "c", "image": "nginx:1.26"}],
+        "ephemeralContainers": [{"name": "second", "image": "busybox:1.36"}]}},
+        "application/strategic-merge-patch+json", "default", subresource="ephemeralcontainers")
+    assert out["spec"]["containers"][0]["image"] == "nginx:1.25"
+    assert out["metadata"]["labels"] == {"app": "web"}
+    assert sorted(c["name"] for c in out["spec"]["ephemeralContainers"]) == ["debugger-x", "second"]
+    # and a plain pod update cannot add one
+    e = status_of(lambda: api.patch("pods", "p", {"spec": {"ephemeralContainers": [{"name": "z", "image": "busybox"}]}},
+                                    "application/strategic-merge-patch+json", "default"))
+    assert e.code == 422 and "pod updates may not change fields other than" in e.message
+
+
+def test_ephemeral_container_validation(api):
+    api.create("pods", pod("p"), "default")
+    _add_ephemeral(api, {"name": "dbg", "image": "busybox:1.36"})
+    e = status_of(lambda: _add_ephemeral(api, {"name": "dbg", "image": "busybox:1.37"}))
+    assert e.code == 422
+    assert e.message == ('Pod "p" is invalid: spec.ephemeralContainers: Forbidden: existing ephemeral containers '
+                         '"dbg" may not be changed\n')
+    e = status_of(lambda: _add_ephemeral(api, {"name": "c", "image": "busybox"}))
+    assert e.message == 'Pod "p" is invalid: spec.ephemeralContainers[0].name: Duplicate value: "c"'
+    e = status_of(lambda: _add_ephemeral(api, {"name": "d2", "image": "busybox", "targetContainerName": "nope",
+                                               "ports": [{"containerPort": 80}], "readinessProbe": {
+                                                   "exec": {"command": ["true"]}}}))
+    assert e.message == ('Pod "p" is invalid: [spec.ephemeralContainers[0].targetContainerName: Not found: "nope", '
+                         'spec.ephemeralContainers[0].ports: Forbidden: cannot be set for an Ephemeral Container, '
+                         'spec.ephemeralContainers[0].readinessProbe: Forbidden: cannot be set for an Ephemeral '
+                         'Container]')
+    assert [c["name"] for c in api.get("pods", "p", "default")["spec"]["ephemeralContainers"]] == ["dbg"]
+
+
+def test_static_pods_take_no_ephemeral_containers(api):
+    mirror = pod("m")
+    mirror["metadata"]["annotations"] = {"kubernetes.io/config.mirror": "abc"}
+    api.create("pods", mirror, "default")
+    e = status_of(lambda: _add_ephemeral(api, {"name": "dbg", "image": "busybox"}, name="m"))
+    assert e.message == 'Pod "m" is invalid: : Forbidden: static pods do not support ephemeral containers'

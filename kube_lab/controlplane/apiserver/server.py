@@ -50,6 +50,21 @@ FOREGROUND = "foregroundDeletion"
 VIRTUAL_RESOURCES = {"componentstatuses", "bindings"}
 
 
+def _keep_ephemeral_containers_only(obj: dict, old: dict) -> None:
+    """``dropNonEphemeralContainerUpdates``: through ``pods/ephemeralcontainers`` only the list
+    of ephemeral containers changes; everything else is the stored pod's."""
+    ephemeral = (obj.get("spec") or {}).get("ephemeralContainers")
+    md = obj.get("metadata") or {}
+    kept = {k: md[k] for k in ("name", "namespace", "resourceVersion", "uid") if md.get(k)}
+    obj.clear()
+    obj.update(deep_copy(old))
+    obj["metadata"].update(kept)
+    if ephemeral:
+        obj["spec"]["ephemeralContainers"] = ephemeral
+    else:
+        obj["spec"].pop("ephemeralContainers", None)
+
+
 def _scale_of(info: ResourceInfo, obj: dict) -> dict:
     """The ``autoscaling/v1`` Scale view of a scalable object."""
     from ...api.selectors import from_label_selector
@@ -602,6 +617,12 @@ class APIServer:
             obj.clear()
             obj.update(deep_copy(old))
             obj.setdefault("spec", {})["finalizers"] = finalizers or []
+        elif subresource == "ephemeralcontainers":
+            _keep_ephemeral_containers_only(obj, old)
+            errs = validation.validate_pod_ephemeral_containers_update(obj, old)
+            if errs:
+                raise errors.invalid(info.kind, name, errs, info.group)
+            return self._store_update(info, key, obj, old, kv.mod_revision, dry_run)
         else:
             strategy.prepare_for_update(obj, old)
         if not subresource:
