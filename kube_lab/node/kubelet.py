@@ -10,8 +10,8 @@ Services (for the containers' environment), and reacts as the sync loop does:
 * every 2 s housekeeping removes what is left of pods that are gone.
 
 It registers its Node, keeps the Lease renewed and the status current (:mod:`.nodestatus`),
-admits pods against the node's allocatable resources (``OutOfcpu`` …), and offers ``exec`` and
-``logs`` for kubectl.  Events come from ``kubelet`` with host ``<node>``.
+admits pods against the node's allocatable resources (``OutOfcpu`` …), and offers ``exec``,
+``attach`` and ``logs`` for kubectl.  Events come from ``kubelet`` with host ``<node>``.
 """
 from __future__ import annotations
 
@@ -671,6 +671,34 @@ class Kubelet:
             raise errors.bad_request("unable to upgrade connection: container not found "
                                      f"({errors.go_quote(c.name)})")
         return c
+
+    def attach_target(self, namespace: str, pod_name: str, container: str | None) -> "rt.Container":
+        """The running container an attach goes to (``Kubelet.GetAttach``): what the kubelet
+        refuses before it upgrades the connection raises — unreachable, no such pod or
+        container, or a container that is not running ("container C not found in pod P_NS",
+        the kubelet's pod full name)."""
+        self._check_reachable(f"/attach/{namespace}/{pod_name}/{container or ''}")
+        pod = self.pods_inf.get(f"{namespace}/{pod_name}") if self.pods_inf is not None else None
+        names = [c["name"] for c in ((pod or {}).get("spec") or {}).get("containers") or ()]
+        name = container or (names[0] if names else "")
+        try:
+            c = self.find_container(namespace, pod_name, name, for_exec=True)
+        except errors.StatusError as e:
+            if not e.message.startswith("unable to upgrade connection"):
+                raise
+            c = None
+        if c is None or c.state != rt.RUNNING:
+            raise errors.bad_request(f"unable to upgrade connection: container {name} not found in pod "
+                                     f"{pod_name}_{namespace}")
+        return c
+
+    def attach(self, namespace: str, pod_name: str, container: str | None,
+               on_output: Callable[[int, str], None], stdin: bool = False) -> "rt.Attachment":
+        """``kubectl attach``: connect to the container's main process (see
+        :class:`~kube_lab.node.runtime.Attachment`); its output from now on goes to
+        ``on_output(stream, text)``."""
+        c = self.attach_target(namespace, pod_name, container)
+        return self.runtime.attach(c.id, on_output, stdin)
 
     def exec(self, namespace: str, pod_name: str, container: str | None, argv: list[str],
              stdin: str | None = None, timeout: float = 3600.0) -> tuple[str, str, int]:

@@ -388,7 +388,7 @@ class KubeRuntimeManager:
             memory_limit=_bytes(limits.get("memory")), cpu_limit=_cores(limits.get("cpu")),
             termination_message_path=c.get("terminationMessagePath", "/dev/termination-log"),
             termination_message_policy=c.get("terminationMessagePolicy", "File"),
-            stdin=bool(c.get("stdin")), tty=bool(c.get("tty")),
+            stdin=bool(c.get("stdin")), stdin_once=bool(c.get("stdinOnce")), tty=bool(c.get("tty")),
             labels={"io.kubernetes.container.name": c["name"], "io.kubernetes.pod.name": pod["metadata"]["name"],
                     "io.kubernetes.pod.namespace": pod["metadata"]["namespace"], "io.kubernetes.pod.uid": uid,
                     "io.kubernetes.container.hash": container_hash(c)},

@@ -112,6 +112,7 @@ class ContainerConfig:
     termination_message_path: str = "/dev/termination-log"
     termination_message_policy: str = "File"
     stdin: bool = False
+    stdin_once: bool = False
     tty: bool = False
     labels: dict = field(default_factory=dict)
     annotations: dict = field(default_factory=dict)
@@ -179,6 +180,8 @@ class Container:
         self.stopping: Future | None = None
         self.log: list[tuple[float, str, str]] = []       # (time, stream, line)
         self._partial = {"stdout": "", "stderr": ""}
+        self.stdin: StdinStream | None = None    # the main process's stdin (``stdin: true``)
+        self.attached: list[Attachment] = []      # clients of ``kubectl attach``
 
     @property
     def name(self) -> str:
@@ -193,6 +196,12 @@ class Container:
         return self.config.attempt
 
     def write_log(self, stream: str, text: str, now: float) -> None:
+        """What the main process writes: into the container's log and to every attached client.
+        Behind a terminal (``tty: true``) there is one stream, and the runtime logs it as stdout."""
+        if self.config.tty:
+            stream = "stdout"
+        for client in self.attached:
+            client.output(1 if stream == "stdout" else 2, text)
         buf = self._partial[stream] + text
         *lines, rest = buf.split("\n")
         for line in lines:
@@ -247,6 +256,74 @@ class StdinStream:
             rest, self._buf = self._buf, ""
             self._waiter = None
             fut.set_result(rest or None)
+
+    @property
+    def closed(self) -> bool:
+        return self._eof
+
+    @property
+    def waiting(self) -> bool:
+        """Whether a program is blocked reading a line that has not come yet."""
+        return self._waiter is not None and not self._waiter.done
+
+    def read_all(self) -> Generator[Any, Any, str]:
+        """Everything up to end of file, as a program that reads its whole input waits for it
+        (``yield from stream.read_all()``)."""
+        parts: list[str] = []
+        while True:
+            line = yield self.readline()
+            if line is None:
+                return "".join(parts)
+            parts.append(line)
+
+
+class Attachment:
+    """One client attached to a container's main process (CRI ``Attach`` as containerd serves
+    it, ``kubectl attach``): it receives what the process writes from now on (earlier output
+    is only in the log) and, when it asked for stdin and the container has one, types into it.
+
+    When the client's stdin ends — end of file, or the client going away — containerd's rule
+    applies: with ``stdinOnce`` and no terminal the container's stdin closes for good (the
+    process reads end of file; it reopens only for a restarted container) and the client keeps
+    receiving output until the container exits; otherwise only this client is detached and the
+    container's stdin stays open for the next ``kubectl attach``."""
+
+    def __init__(self, container: Container, on_output: Callable[[int, str], None], stdin: bool):
+        self.container = container
+        self.output = on_output
+        self.stream = container.stdin if stdin else None
+        self.detached = False
+        container.attached.append(self)
+
+    @property
+    def tty(self) -> bool:
+        return self.container.config.tty
+
+    @property
+    def done(self) -> bool:
+        """The session is over: the main process exited, or this client was detached."""
+        return self.detached or self.container.state != RUNNING
+
+    def echo(self, text: str, now: float) -> None:
+        """The terminal's echo of what a client typed: part of the container's output, as the
+        kernel's pseudo-terminal writes it (the log and every attached client see it)."""
+        self.container.write_log("stdout", text.replace("\r\n", "\n"), now)
+
+    def stdin_ended(self) -> None:
+        """The client's stdin reached end of file (or the client went away)."""
+        if self.stream is None:
+            return                  # no stdin was attached: nothing to end
+        config = self.container.config
+        if config.stdin_once and not config.tty:
+            self.stream.close()
+        else:
+            self.detach()
+
+    def detach(self) -> None:
+        if not self.detached:
+            self.detached = True
+            if self in self.container.attached:
+                self.container.attached.remove(self)
 
 
 class Process:
@@ -364,6 +441,13 @@ class Process:
         waiters, self._signal_waiters = self._signal_waiters, []
         for f in waiters:
             f.set_result(None)
+
+    def read_stdin(self) -> Generator[Any, Any, str]:
+        """All of stdin, for a program that reads it whole: a pipe's text at once, a stream (the
+        container's stdin, ``kubectl attach -i``) up to end of file; nothing attached is empty."""
+        if isinstance(self.stdin, StdinStream):
+            return (yield from self.stdin.read_all())
+        return self.stdin or ""
 
     # output --------------------------------------------------------------------------------
     def stdout(self, text: str) -> None:
@@ -893,7 +977,10 @@ class ContainerRuntime:
             self._emit("ContainerDied", c.pod_uid, c.id)
             return
         env = self.environment(c.config, c.sandbox)
-        proc = Process(self, c, argv, env, program, workdir=c.config.working_dir or image.workdir or "/")
+        if c.config.stdin:       # kept open (empty) until a client attaches; else /dev/null
+            c.stdin = StdinStream(self.loop, tty=c.config.tty)
+        proc = Process(self, c, argv, env, program, stdin=c.stdin,
+                       workdir=c.config.working_dir or image.workdir or "/")
         c.init = proc
         c.state = RUNNING
         c.started_at = self.loop.now
@@ -999,6 +1086,15 @@ class ContainerRuntime:
         for c in sorted(self.containers.values(), key=lambda c: c.created_at):
             seen.setdefault(c.pod_uid, None)
         return list(seen)
+
+    # attach --------------------------------------------------------------------------------
+    def attach(self, cid: str, on_output: Callable[[int, str], None], stdin: bool = False) -> Attachment:
+        """``Attach``: connect a client to the running container's main process (see
+        :class:`Attachment`); ``on_output(stream, text)`` (1 stdout, 2 stderr) sees its output."""
+        c = self.containers.get(cid)
+        if c is None or c.state != RUNNING:
+            raise ExecError(f"container is not running ({cid})")
+        return Attachment(c, on_output, stdin)
 
     # exec ----------------------------------------------------------------------------------
     def exec_sync(self, cid: str, argv: list[str], timeout: float | None = None,

@@ -1287,10 +1287,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _stream_subresource(self, ri: _RequestInfo, query: dict, multi: dict) -> None:
         """exec / attach / portforward: upstream upgrades the connection (SPDY or WebSocket) and
-        proxies it to the kubelet.  ``exec`` over a WebSocket (what kubectl speaks since v1.30) runs
-        the command in the simulated container (:meth:`_exec`); for the rest this server has no
-        streaming kubelet endpoint, so it answers what kube-apiserver answers when it cannot dial
-        the kubelet."""
+        proxies it to the kubelet.  ``exec`` and ``attach`` over a WebSocket (what kubectl speaks
+        since v1.30) run in the simulated container (:meth:`_exec`, :meth:`_attach`); for
+        ``portforward`` this server has no streaming kubelet endpoint, so it answers what
+        kube-apiserver answers when it cannot dial the kubelet."""
         with self.lab._sim():
             pod, container = self._pod_and_container(ri, query.get("container", ""), ri.subresource != "portforward")
             node_name = (pod.get("spec") or {}).get("nodeName") or ""
@@ -1298,10 +1298,11 @@ class _Handler(BaseHTTPRequestHandler):
                 raise errors.bad_request(f"pod {ri.name} does not have a host assigned")
             host, port = self._node_address(node_name)
             kubelet = self._kubelet(node_name)
-        if ri.subresource == "exec" and kubelet is not None and hasattr(kubelet, "terminal"):
+        target = {"exec": "exec_target", "attach": "attach_target"}.get(ri.subresource)
+        if target is not None and kubelet is not None and hasattr(kubelet, target) and hasattr(kubelet, "terminal"):
             with self.lab._sim():
                 try:
-                    kubelet.exec_target(ri.namespace, ri.name, container)
+                    getattr(kubelet, target)(ri.namespace, ri.name, container)
                 except errors.StatusError as e:
                     prefix = "unable to upgrade connection: "
                     if not e.message.startswith(prefix):
@@ -1311,21 +1312,22 @@ class _Handler(BaseHTTPRequestHandler):
                     return self._reply(400, e.message[len(prefix):].encode(), "text/plain; charset=utf-8")
             protocol = wsstream.choose_protocol(self.headers.get("Sec-WebSocket-Protocol"))
             if wsstream.is_upgrade(self.headers) and protocol is not None:
-                return self._exec(ri, query, multi, kubelet, container, protocol)
+                if ri.subresource == "exec":
+                    return self._exec(ri, query, multi, kubelet, container, protocol)
+                return self._attach(ri, query, kubelet, container, protocol)
         raise _unknown_error(f"error dialing backend: dial tcp {host}:{port}: connect: connection refused")
 
-    def _exec(self, ri: _RequestInfo, query: dict, multi: dict, kubelet, container: str, protocol: str) -> None:
-        """``kubectl exec`` over ``v5.channel.k8s.io``: switch protocols, then run the command in
-        the container while the served clock runs, sending its output as it is written and the
-        status on the error stream at the end.  Piped stdin (``-i``) is collected until kubectl
-        closes it; with a terminal (``-it``) and a shell, the session is interactive
-        (:class:`wsstream.ExecSession` plays the terminal's line discipline)."""
-        argv = multi.get("command") or []
-        flag = lambda name: query.get(name) in ("true", "1")   # noqa: E731
-        if not argv:
-            raise errors.bad_request("you must specify at least 1 command")
-        if not (flag("stdin") or flag("stdout") or flag("stderr")):
+    @staticmethod
+    def _stream_flags(query: dict) -> dict[str, bool]:
+        """``stdin``/``stdout``/``stderr``/``tty`` of PodExecOptions and PodAttachOptions; the
+        kubelet refuses a request that wants none of the three streams."""
+        flags = {name: query.get(name) in ("true", "1") for name in ("stdin", "stdout", "stderr", "tty")}
+        if not (flags["stdin"] or flags["stdout"] or flags["stderr"]):
             raise errors.bad_request("you must specify at least 1 of stdin, stdout, stderr")
+        return flags
+
+    def _upgrade(self, protocol: str) -> wsstream.Conn:
+        """Switch the connection to a WebSocket speaking ``protocol``."""
         self.send_response(101, "Switching Protocols")
         self.send_header("Upgrade", "websocket")
         self.send_header("Connection", "Upgrade")
@@ -1335,59 +1337,111 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         self.close_connection = True
         self.request.settimeout(None)
-        conn = wsstream.Conn(self.rfile, self.wfile)
-        tty = flag("tty")
-        interactive = tty and flag("stdin") and wsstream.is_interactive_shell(argv)
+        return wsstream.Conn(self.rfile, self.wfile)
+
+    def _end_session(self, conn: wsstream.Conn, session: wsstream.ExecSession | None, status: dict) -> None:
+        """The status on the error stream, our close frame, then the connection's end."""
+        try:
+            conn.send_status(status)
+        except OSError:               # the client is already gone
+            pass
+        conn.close()
+        if session is not None:
+            session.finish(self.request)
+
+    def _exec(self, ri: _RequestInfo, query: dict, multi: dict, kubelet, container: str, protocol: str) -> None:
+        """``kubectl exec`` over ``v5.channel.k8s.io``: switch protocols, then run the command in
+        the container while the served clock runs, sending its output as it is written and the
+        status on the error stream at the end.  Piped stdin (``-i``) is collected until kubectl
+        closes it; with a terminal (``-it``) and a shell, the session is interactive
+        (:class:`wsstream.ExecSession` plays the terminal's line discipline)."""
+        argv = multi.get("command") or []
+        if not argv:
+            raise errors.bad_request("you must specify at least 1 command")
+        flag = self._stream_flags(query)
+        conn = self._upgrade(protocol)
+        tty = flag["tty"]
+        interactive = tty and flag["stdin"] and wsstream.is_interactive_shell(argv)
         stdin = None
-        if flag("stdin") and not interactive:
+        if flag["stdin"] and not interactive:
             data, connected = wsstream.read_stdin(conn, protocol)
             if not connected:
                 return
             stdin = data.decode("utf-8", errors="replace")
-        session = wsstream.ExecSession(conn, tty=tty, stdout=flag("stdout"), stderr=flag("stderr"))
+        session = wsstream.ExecSession(conn, tty=tty, stdout=flag["stdout"], stderr=flag["stderr"])
         try:
             with self.lab._sim():
                 if interactive:
                     stdin = kubelet.terminal()
-                    session.attach_terminal(stdin)
+                    session.connect_stdin(stdin)
                 fut = kubelet.exec_async(ri.namespace, ri.name, container, argv, stdin, session.output)
             session.start_reader()          # keystrokes, or kubectl going away (Ctrl-C)
-            out_err = self._await_exec(fut, session, kubelet)
+            stayed = self._pump(lambda: fut.done, session)
+            if stayed:
+                with self.lab._sim():
+                    _out, err, code = kubelet.exec_outcome(fut)
         except errors.StatusError as e:
-            conn.send_status(e.status)
-            conn.close()
-            session.finish(self.request)
-            return
-        if out_err is None:         # the client went away
+            return self._end_session(conn, session, e.status)
+        if not stayed:              # the client went away
             session.finish(self.request, timeout=0)
             return
-        _out, err, code = out_err
-        conn.send_status(wsstream.success_status() if code == 0 else wsstream.exit_code_status(argv, code, err))
-        conn.close()
-        session.finish(self.request)
+        self._end_session(conn, session,
+                          wsstream.success_status() if code == 0 else wsstream.exit_code_status(argv, code, err))
 
-    def _await_exec(self, fut, session, kubelet) -> tuple[str, str, int] | None:
-        """Wait for the command while the served clock runs (stepping virtual time when the clock
-        is frozen), passing output and keystrokes along; None if the client disconnected."""
+    def _attach(self, ri: _RequestInfo, query: dict, kubelet, container: str, protocol: str) -> None:
+        """``kubectl attach`` (and ``kubectl run -i``/``-it``) over ``v5.channel.k8s.io``: join the
+        container's main process — its output from now on (not earlier: that is in the log), and
+        with ``stdin`` the client's keystrokes into the container's stdin.  The terminal is the
+        container's own (``tty`` in its spec, whatever the request says, as the kubelet decides);
+        its echo is part of the container's output.  The session ends with ``Success`` when the
+        main process exits or the client is detached (its stdin ended and the container keeps its
+        own, see :class:`~kube_lab.node.runtime.Attachment`); a client going away is detached."""
+        flag = self._stream_flags(query)
+        conn = self._upgrade(protocol)
+        session: wsstream.ExecSession | None = None
+        try:
+            with self.lab._sim():
+                attachment = kubelet.attach(ri.namespace, ri.name, container,
+                                            lambda stream, text: session.output(stream, text), stdin=flag["stdin"])
+                session = wsstream.ExecSession(conn, tty=attachment.tty, stdout=flag["stdout"],
+                                               stderr=flag["stderr"])
+                if attachment.stream is not None:
+                    loop = self.lab.loop
+                    session.connect_stdin(attachment.stream, on_end=attachment.stdin_ended,
+                                          echo=lambda text: attachment.echo(text, loop.now))
+        except errors.StatusError as e:
+            return self._end_session(conn, session, e.status)
+        session.start_reader()
+        stayed = self._pump(lambda: attachment.done, session)
+        with self.lab._sim():
+            attachment.detach()
+        if not stayed:
+            session.finish(self.request, timeout=0)
+            return
+        self._end_session(conn, session, wsstream.success_status())
+
+    def _pump(self, done: Callable[[], bool], session: wsstream.ExecSession) -> bool:
+        """Run a streaming session until ``done()`` while the served clock runs (stepping virtual
+        time when the clock is frozen), passing output and keystrokes along; False if the client
+        disconnected first."""
         lab = self.lab
         while True:
             with lab._sim():
-                if lab.speed <= 0 and not fut.done:
+                finished = done()
+                if lab.speed <= 0 and not finished:
                     if session.waiting_for_input():
                         lab.loop.run_until(lab.loop.now)   # a frozen clock: only what is due now
                     else:
                         lab.loop.step()
                 pending = session.take_input()
                 session.deliver(pending)
-                done = fut.done
+                finished = done()
             session.flush()
-            if done:
-                break
             if session.gone:
-                return None
+                return False
+            if finished:
+                return True
             session.wait(0.02)
-        with lab._sim():
-            return kubelet.exec_outcome(fut)
 
     # -- pods/proxy, services/proxy ---------------------------------------------------------
     def _proxy(self, parts: list[str], raw_path: str, body: bytes) -> None:

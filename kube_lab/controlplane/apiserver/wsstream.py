@@ -1,4 +1,5 @@
-"""WebSocket streams for ``pods/exec``: what kubectl (v1.30 and later) speaks to kube-apiserver.
+"""WebSocket streams for ``pods/exec`` and ``pods/attach``: what kubectl (v1.30 and later) speaks
+to kube-apiserver.
 
 kubectl upgrades ``GET …/pods/NAME/exec?command=…&stdin=…&stdout=…&stderr=…&tty=…`` to a WebSocket
 (RFC 6455) and asks for the subprotocol ``v5.channel.k8s.io``
@@ -12,6 +13,9 @@ binary message starts with one byte naming its stream:
 * 4 terminal resize (``{"Width":…,"Height":…}``), sent by the client with ``-t``;
 * 255 (v5 only) "close": the next byte names the stream the sender has finished with — kubectl
   sends ``255 0`` when its stdin reaches end of file.
+
+``pods/attach`` speaks the same protocol (no ``command``; the session joins the container's main
+process and ends with ``Success`` when that process exits or the client is detached).
 
 This module holds the framing and the channel protocol; the HTTP handler runs the command.
 """
@@ -172,14 +176,16 @@ def is_interactive_shell(argv: list[str]) -> bool:
 
 
 class ExecSession:
-    """One exec's streams between the simulation and the WebSocket.
+    """One exec's (or attach's) streams between the simulation and the WebSocket.
 
-    The command's output is queued by the simulation's thread (:meth:`output`) and sent by the
-    connection's thread (:meth:`flush`); a reader thread queues what the client sends.  With a
-    terminal attached (:meth:`attach_terminal`) the session also plays the pseudo-terminal's line
-    discipline, as the kernel would in the container: it echoes keystrokes, erases with
-    Backspace, hands whole lines (Enter) to the program, turns Ctrl-C into ``^C`` and an empty line,
-    and Ctrl-D on an empty line into end of file; output ``\n`` becomes ``\r\n``."""
+    The program's output is queued by the simulation's thread (:meth:`output`) and sent by the
+    connection's thread (:meth:`flush`); a reader thread queues what the client sends.  With the
+    client's stdin connected to the program (:meth:`connect_stdin`) and a terminal (``tty``), the
+    session also plays the pseudo-terminal's line discipline, as the kernel would in the
+    container: it echoes keystrokes, erases with Backspace, hands whole lines (Enter) to the
+    program, turns Ctrl-C into ``^C`` and an empty line, and Ctrl-D on an empty line into end of
+    file; output ``\n`` becomes ``\r\n``.  Without a terminal what the client sends goes to the
+    program as it is."""
 
     def __init__(self, conn: Conn, *, tty: bool, stdout: bool = True, stderr: bool = True):
         self.conn = conn
@@ -187,7 +193,10 @@ class ExecSession:
         self.want = {STDOUT: stdout or tty, STDERR: stderr and not tty}
         self._out: "queue.SimpleQueue[tuple[int, str]]" = queue.SimpleQueue()
         self._in: "queue.Queue[bytes | None]" = queue.Queue()
-        self.stream = None            # the program's StdinStream (interactive sessions)
+        self.stream = None            # the program's StdinStream (interactive sessions, attach -i)
+        self._echo = self._echo_here
+        self._on_end = None
+        self._stdin_over = False
         self._line = ""
         self._arrived = threading.Event()
         self.gone = False
@@ -196,8 +205,26 @@ class ExecSession:
     def output(self, channel: int, text: str) -> None:
         self._out.put((channel, text))
 
-    def attach_terminal(self, stream) -> None:
+    def connect_stdin(self, stream, *, echo=None, on_end=None) -> None:
+        """Send what the client types to ``stream``.  ``echo(text)`` takes the terminal's echo
+        (default: back to this client; an attached container's terminal echoes into its own
+        output instead); ``on_end()`` runs once when the client's stdin ends or the client goes
+        away (default: ``stream`` reaches end of file)."""
         self.stream = stream
+        self._echo = echo or self._echo_here
+        self._on_end = on_end
+
+    def _echo_here(self, text: str) -> None:
+        self._out.put((STDOUT, text))
+
+    def _end_stdin(self) -> None:
+        if self.stream is None or self._stdin_over:
+            return
+        self._stdin_over = True
+        if self._on_end is not None:
+            self._on_end()
+        else:
+            self.stream.close()
 
     def start_reader(self) -> None:
         """Read what the client sends from now on (keystrokes, resizes, its going away) on a
@@ -220,20 +247,28 @@ class ExecSession:
             reader.join(timeout)
 
     def waiting_for_input(self) -> bool:
-        """Whether the program may be waiting for a line typed at the terminal."""
-        return self.stream is not None
+        """Whether the program is blocked reading what the client has not typed yet (then a
+        frozen clock must not be stepped on: nothing can happen until input arrives)."""
+        return self.stream is not None and getattr(self.stream, "waiting", True)
 
     def deliver(self, messages: list[bytes]) -> None:
-        """Keystrokes → echo, and complete lines into the program's stdin (call under the
-        simulation's lock); without a terminal there is nothing to deliver to."""
+        """What the client typed into the program's stdin (call under the simulation's lock):
+        through the line discipline with a terminal, as it is without; with no stdin connected
+        there is nothing to deliver to."""
         if self.stream is None:
             return
         for msg in messages:
             channel, body = msg[0], msg[1:]
             if channel == CLOSE and body[:1] == bytes([STDIN]):
-                self.stream.close()
-            elif channel == STDIN:
-                self._keys(body.decode("utf-8", errors="replace"))
+                self._end_stdin()
+            elif channel == STDIN and not self._stdin_over:
+                text = body.decode("utf-8", errors="replace")
+                if self.tty:
+                    self._keys(text)
+                else:
+                    self.stream.feed(text)
+        if self.gone:
+            self._end_stdin()
 
     def _keys(self, text: str) -> None:
         echo = []
@@ -260,7 +295,7 @@ class ExecSession:
                 self._line += ch
                 echo.append(ch)
         if echo:
-            self._out.put((STDOUT, "".join(echo)))
+            self._echo("".join(echo))
 
     # the connection's side -------------------------------------------------------------------
     def _read(self) -> None:
@@ -279,9 +314,7 @@ class ExecSession:
             except queue.Empty:
                 return got
             if msg is None:
-                self.gone = True
-                if self.stream is not None:
-                    self.stream.close()
+                self.gone = True          # deliver() then ends the program's stdin
                 return got
             if msg:
                 got.append(msg)

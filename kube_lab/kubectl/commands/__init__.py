@@ -44,8 +44,8 @@ def unsupported(name: str, why: str) -> Command:
 
 
 def build_root() -> Command:
-    from . import (apiresources, apply, auth, autoscale, clusterinfo, config, create, delete, describe, diff, drain,
-                   events, explain, expose, get, kustomizecmd, label, logs, patch, portforward, replace,
+    from . import (apiresources, apply, attach, auth, autoscale, clusterinfo, config, create, delete, describe, diff,
+                   drain, events, explain, expose, get, kustomizecmd, label, logs, patch, portforward, replace,
                    rollout, run, scale, set as setcmd, taint, top, version, wait)
 
     root = Command("kubectl", short="kubectl controls the Kubernetes cluster manager.", flags=global_flags())
@@ -68,7 +68,7 @@ def build_root() -> Command:
         taint.command(),
         describe.command(),
         logs.command(),
-        unsupported("attach", "use kubectl logs or kubectl exec"),
+        attach.command(),
         logs.exec_command(),
         portforward.command(),
         portforward.proxy_command(),

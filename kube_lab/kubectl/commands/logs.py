@@ -1,6 +1,7 @@
 """``kubectl logs`` and ``kubectl exec`` (k8s.io/kubectl/pkg/cmd/logs, pkg/cmd/exec and
 polymorphichelpers' logsforobject/attachablepodforobject), and the attach step of ``kubectl run
--i``/``--attach`` (pkg/cmd/run).
+-i``/``--attach`` (pkg/cmd/run): the invocation's stdin goes into the container's, the output is
+shown from the container's log.
 
 kube-apiserver answers ``pods/log`` and ``pods/exec`` by calling the kubelet of the pod's node; here
 kubectl does the same through the node's machine (``cluster.node(name).kubelet``: its ``logs`` and
@@ -238,13 +239,18 @@ def _find_container(pod: dict, name: str) -> bool:
                for c in spec.get(key) or [])
 
 
-def _default_container(inv, pod: dict, quiet: bool = False) -> str:
+def _default_container(inv, pod: dict, quiet: bool = False, annotation_notice: bool = True) -> str:
+    """The container a command goes to when none is named: the ``kubectl.kubernetes.io/default-
+    container`` annotation's, else the first, saying so when there was a choice.  A missing
+    annotated container is reported by logs (``annotation_notice``); podcmd, which attach uses,
+    only logs it at -v=4."""
     spec = pod.get("spec") or {}
     name = ((pod.get("metadata") or {}).get("annotations") or {}).get(DEFAULT_CONTAINER_ANNOTATION) or ""
     if name:
         if _find_container(pod, name):
             return name
-        inv.eprintln(f'Default container name "{name}" not found in pod {pod["metadata"]["name"]}')
+        if annotation_notice:
+            inv.eprintln(f'Default container name "{name}" not found in pod {pod["metadata"]["name"]}')
     containers = spec.get("containers") or []
     first = containers[0]["name"]
     if not quiet and (len(containers) > 1 or spec.get("initContainers") or spec.get("ephemeralContainers")):
@@ -520,6 +526,30 @@ def attach_and_stream(inv, pod: dict, remove: bool = False, service: dict | None
                 inv.wait_until(gone, 120.0, step=1.0)
 
 
+def _type_stdin(inv, pod: dict, container: str) -> None:
+    """``run -i``: the invocation's stdin into the container's (``-i`` gave it one, closed after
+    this first attach unless ``--leave-stdin-open``).  What the container writes is shown from
+    its log; a container already gone is left to that log, as kubectl falls back to it."""
+    from .attach import type_in
+
+    md = pod["metadata"]
+    try:
+        kubelet = inv.cluster.node((pod.get("spec") or {}).get("nodeName") or "").kubelet
+    except (KeyError, AttributeError):
+        return
+    if kubelet is None:
+        return
+    try:
+        attachment = kubelet.attach(md.get("namespace", ""), md["name"], container, lambda _s, _t: None,
+                                    stdin=True)
+    except api_errors.StatusError:
+        return
+    try:
+        type_in(inv, attachment, inv.stdin)
+    finally:
+        attachment.detach()
+
+
 def _attach(inv, pod: dict) -> int:
     md = pod["metadata"]
     ns, name = md.get("namespace"), md["name"]
@@ -546,6 +576,8 @@ def _attach(inv, pod: dict) -> int:
     restart = (cur.get("spec") or {}).get("restartPolicy", "Always")
     if inv.flag("tty") and inv.flag("stdin") and not inv.flag("quiet"):
         inv.eprintln("Unable to use a TTY - input is not a terminal or the right kind of file")
+    if inv.flag("stdin") and (cur.get("status") or {}).get("phase") == "Running":
+        _type_stdin(inv, cur, container)
     shown = 0
 
     def show() -> None:

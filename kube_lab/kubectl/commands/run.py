@@ -1,7 +1,9 @@
 """``kubectl run`` (k8s.io/kubectl/pkg/cmd/run, generate/versioned BasicPod): create a Pod named
 after its first argument, labelled ``run=<name>`` unless ``--labels`` says otherwise; arguments after
 ``--`` become ``args`` (or ``command`` with ``--command``); ``--expose --port`` adds a Service.
-``-i``/``--attach`` wait (in virtual time) for the pod and print what the container wrote."""
+``-i``/``--attach`` wait (in virtual time) for the pod and print what the container wrote; ``-i``
+also gives the container a stdin (``stdinOnce`` unless ``--leave-stdin-open``) and types the
+invocation's stdin into it (see :mod:`.attach`)."""
 from __future__ import annotations
 
 import re

@@ -440,7 +440,7 @@ class Perl(Program):
                     proc.stderr(f'Can\'t open perl script "{files[0]}": No such file or directory\n')
                     return 2
             else:
-                script = proc.stdin or ""
+                script = yield from proc.read_stdin()
         m = re.search(r"print\s+bpi\((\d+)\)", script)
         if m:
             n = int(m.group(1))

@@ -453,8 +453,9 @@ def _is_assignment(word: str) -> bool:
 # I/O plumbing
 
 class IO:
-    """Where a command reads and writes: ``stdin`` text (None: nothing attached), ``out`` and
-    ``err`` writers."""
+    """Where a command reads and writes: ``stdin`` text (None: nothing attached; a
+    :class:`~kube_lab.node.runtime.StdinStream` for the container's stdin a client attaches to),
+    ``out`` and ``err`` writers."""
 
     __slots__ = ("stdin", "out", "err")
 
@@ -1241,11 +1242,17 @@ def _b_exec(sh: Shell, args: list[str], io: IO) -> Generator:
 
 def _b_read(sh: Shell, args: list[str], io: IO) -> Generator:
     names = [a for a in args if not a.startswith("-")] or ["REPLY"]
-    data = io.stdin or ""
-    if not data:
-        return 1
-    line, _, rest = data.partition("\n")
-    io.stdin = rest
+    if io.stdin is not None and not isinstance(io.stdin, str):     # a stream: wait for a line
+        line = yield io.stdin.readline()
+        if line is None:
+            return 1
+        line = line.rstrip("\n")
+    else:
+        data = io.stdin or ""
+        if not data:
+            return 1
+        line, _, rest = data.partition("\n")
+        io.stdin = rest
     parts = line.split(None, len(names) - 1)
     for k, name in enumerate(names):
         sh.vars[name] = parts[k] if k < len(parts) else ""
@@ -1279,10 +1286,22 @@ BUILTINS: dict[str, Callable[[Shell, list[str], IO], Generator]] = {
 # ------------------------------------------------------------------------------------------
 # the program: ``sh`` (and ``bash``) as a container's process
 
+def _incomplete(src: str) -> bool:
+    """Whether a line read by an interactive shell leaves a command open (``if …; then``, an
+    unterminated quote, a trailing ``|``): the shell then reads more before running it."""
+    try:
+        Parser(src).parse()
+    except ShellSyntaxError as e:
+        return "unexpected end of file" in str(e) or "unterminated" in str(e)
+    return False
+
+
 class ShellProgram(Program):
     """``sh [-c script [arg0 args…]]``.  Without ``-c`` and with nothing on stdin, an
     interactive-less shell reads end-of-file and exits 0 at once — which is why ``kubectl run
-    b --image=busybox`` ends up in CrashLoopBackOff with reason Completed."""
+    b --image=busybox`` ends up in CrashLoopBackOff with reason Completed.  With a stream on
+    stdin (``exec -it``, or a container with ``stdin: true`` that ``kubectl attach`` feeds) it
+    reads and runs one command at a time, waiting for input, prompting when ``tty``."""
 
     memory = 1 * 1024 * 1024
 
@@ -1346,14 +1365,23 @@ class ShellProgram(Program):
         one line at a time in the same shell (variables and the working directory carry over),
         until ``exit`` or end of file (Ctrl-D)."""
         stdin = proc.stdin
+        tty = getattr(stdin, "tty", False)
+        pending = ""
         while True:
-            if getattr(stdin, "tty", False):
-                proc.stdout(self._prompt(proc, sh, flavour))
+            if tty:
+                proc.stdout("> " if pending else self._prompt(proc, sh, flavour))   # PS2 / PS1
             line = yield stdin.readline()
             if line is None:
-                if getattr(stdin, "tty", False) and flavour == "bash":
-                    proc.stdout("exit\n")
-                return sh.status
+                if not pending:
+                    if tty and flavour == "bash":
+                        proc.stdout("exit\n")
+                    return sh.status
+                line, pending = pending, ""      # end of file inside a command: its syntax error
+            else:
+                line, pending = pending + line, ""
+                if _incomplete(line):
+                    pending = line               # an open if/for/quote: read the next line
+                    continue
             try:
                 yield from sh.run_line(line, IO("", proc.stdout, proc.stderr))
             except ShellExit as e:
@@ -1553,15 +1581,39 @@ def u_printf(sh: Shell, argv: list[str], io: IO) -> Generator:
     yield  # pragma: no cover
 
 
+def _stdin(io: IO) -> Generator[Any, Any, str]:
+    """A filter's standard input as text: a pipe's or a redirect's at once; a stream (the
+    container's stdin of ``kubectl attach -i``) is read up to its end of file."""
+    stdin = io.stdin
+    if stdin is None or isinstance(stdin, str):
+        return stdin or ""
+    text = yield from stdin.read_all()
+    io.stdin = ""
+    return text
+
+
+def _copy_stdin(io: IO) -> Generator:
+    """``cat``'s copy of stdin: a stream line by line as it arrives, as a terminal shows it."""
+    stdin = io.stdin
+    if stdin is None or isinstance(stdin, str):
+        io.out(stdin or "")
+        return
+    while True:
+        line = yield stdin.readline()
+        if line is None:
+            return
+        io.out(line)
+
+
 def u_cat(sh: Shell, argv: list[str], io: IO) -> Generator:
-    files = [a for a in argv[1:] if a != "-" or True]
+    files = argv[1:]
     if not files:
-        io.out(io.stdin or "")
+        yield from _copy_stdin(io)
         return 0
     code = 0
     for f in files:
         if f == "-":
-            io.out(io.stdin or "")
+            yield from _copy_stdin(io)
             continue
         try:
             io.out(sh.proc.fs.read(sh.abspath(f)))
@@ -1849,7 +1901,7 @@ def _count_option(args: list[str]) -> list[str]:
 def u_head(sh: Shell, argv: list[str], io: IO) -> Generator:
     opts, files = _options(_count_option(argv[1:]), "", "n")
     n = int(opts.get("n", 10))
-    data = (io.stdin or "") if not files else _read_all(sh, files, io, "head")
+    data = (yield from _stdin(io)) if not files else _read_all(sh, files, io, "head")
     if data is None:
         return 1
     lines = data.splitlines(True)
@@ -1877,7 +1929,7 @@ def u_tail(sh: Shell, argv: list[str], io: IO) -> Generator:
     n_text = str(opts.get("n", "10"))
     follow = "f" in opts or "F" in opts
     if not files:
-        lines = (io.stdin or "").splitlines(True)
+        lines = (yield from _stdin(io)).splitlines(True)
         io.out("".join(_tail_lines(lines, n_text)))
         return 0
     path = sh.abspath(files[0])
@@ -1917,7 +1969,7 @@ def _tail_lines(lines: list[str], n_text: str) -> list[str]:
 
 def u_wc(sh: Shell, argv: list[str], io: IO) -> Generator:
     opts, files = _options(argv[1:], "lwc")
-    data = (io.stdin or "") if not files else _read_all(sh, files, io, "wc")
+    data = (yield from _stdin(io)) if not files else _read_all(sh, files, io, "wc")
     if data is None:
         return 1
     counts = {"l": data.count("\n"), "w": len(data.split()), "c": len(data.encode())}
@@ -1939,7 +1991,7 @@ def u_grep(sh: Shell, argv: list[str], io: IO) -> Generator:
     else:
         io.err("grep: no pattern\n")
         return 2
-    data = (io.stdin or "") if not rest else _read_all(sh, rest, io, "grep")
+    data = (yield from _stdin(io)) if not rest else _read_all(sh, rest, io, "grep")
     if data is None:
         return 2
     flags = re.IGNORECASE if "i" in opts else 0
@@ -2281,7 +2333,7 @@ def u_nslookup(sh: Shell, argv: list[str], io: IO) -> Generator:
 
 def u_sort(sh: Shell, argv: list[str], io: IO) -> Generator:
     opts, files = _options(argv[1:], "rnu")
-    data = (io.stdin or "") if not files else _read_all(sh, files, io, "sort")
+    data = (yield from _stdin(io)) if not files else _read_all(sh, files, io, "sort")
     if data is None:
         return 2
     lines = data.splitlines()
@@ -2309,7 +2361,7 @@ def u_sort(sh: Shell, argv: list[str], io: IO) -> Generator:
 
 def u_uniq(sh: Shell, argv: list[str], io: IO) -> Generator:
     opts, files = _options(argv[1:], "c")
-    data = (io.stdin or "") if not files else _read_all(sh, files, io, "uniq")
+    data = (yield from _stdin(io)) if not files else _read_all(sh, files, io, "uniq")
     if data is None:
         return 1
     out: list[list] = []
@@ -2325,7 +2377,7 @@ def u_uniq(sh: Shell, argv: list[str], io: IO) -> Generator:
 
 def u_tr(sh: Shell, argv: list[str], io: IO) -> Generator:
     opts, sets = _options(argv[1:], "d")
-    data = io.stdin or ""
+    data = yield from _stdin(io)
 
     def expand_set(s: str) -> str:
         s = s.replace("\\n", "\n").replace("\\t", "\t").replace("\\\\", "\\")
@@ -2356,7 +2408,7 @@ def u_tr(sh: Shell, argv: list[str], io: IO) -> Generator:
 
 def u_cut(sh: Shell, argv: list[str], io: IO) -> Generator:
     opts, files = _options(argv[1:], "", "dfc")
-    data = (io.stdin or "") if not files else _read_all(sh, files, io, "cut")
+    data = (yield from _stdin(io)) if not files else _read_all(sh, files, io, "cut")
     if data is None:
         return 1
 
