@@ -625,7 +625,8 @@ class Kubelet:
         uid = pod["metadata"]["uid"]
         spec = pod.get("spec") or {}
         names = [c["name"] for c in spec.get("containers") or ()]
-        all_names = names + [c["name"] for c in spec.get("initContainers") or ()]
+        all_names = names + [c["name"] for c in spec.get("initContainers") or ()] + \
+            [c["name"] for c in spec.get("ephemeralContainers") or ()]
         name = container or (names[0] if names else "")
         if name not in all_names:
             raise errors.bad_request(f"container {name} is not valid for pod {pod_name}")

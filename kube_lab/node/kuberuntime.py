@@ -59,6 +59,7 @@ class PodActions:
     init_to_start: list[dict] = field(default_factory=list)
     containers_to_start: list[dict] = field(default_factory=list)
     containers_to_kill: list[tuple[Any, dict, str]] = field(default_factory=list)
+    ephemeral_to_start: list[dict] = field(default_factory=list)
 
 
 def container_hash(container: dict) -> str:
@@ -128,6 +129,10 @@ class KubeRuntimeManager:
                         continue
                     act.containers_to_start.append(c)
             return act
+        # ephemeral containers start even before initialisation is complete, and never again
+        for ec in spec.get("ephemeralContainers") or ():
+            if not any(i.name == ec["name"] for i in all_insts):
+                act.ephemeral_to_start.append(ec)
         initialized = self._init_actions(pod, act, all_insts)
         if act.kill_pod:
             return act
@@ -241,6 +246,8 @@ class KubeRuntimeManager:
                 raise SyncError(str(e)) from None
             self.write_pod_files(pod, sandbox)
         failed: list[str] = []
+        for c in act.ephemeral_to_start:     # before the init containers, as SyncPod does
+            yield from self._start_one(pod, sandbox, c, False)
         for c in act.init_to_start:
             ok = yield from self._start_one(pod, sandbox, c, True)
             if not ok:
@@ -389,6 +396,7 @@ class KubeRuntimeManager:
             termination_message_path=c.get("terminationMessagePath", "/dev/termination-log"),
             termination_message_policy=c.get("terminationMessagePolicy", "File"),
             stdin=bool(c.get("stdin")), stdin_once=bool(c.get("stdinOnce")), tty=bool(c.get("tty")),
+            target_container_id=self._running_id(uid, c.get("targetContainerName") or ""),
             labels={"io.kubernetes.container.name": c["name"], "io.kubernetes.pod.name": pod["metadata"]["name"],
                     "io.kubernetes.pod.namespace": pod["metadata"]["namespace"], "io.kubernetes.pod.uid": uid,
                     "io.kubernetes.container.hash": container_hash(c)},
@@ -417,6 +425,11 @@ class KubeRuntimeManager:
                 if inst is not None:
                     yield from self.kill_container(pod, inst, c, self.grace_for_kill(pod, c), "FailedPostStartHook")
                 raise StartError("PostStartHookError", msg)
+
+    def _running_id(self, uid: str, name: str) -> str:
+        """The id of container ``name``'s running instance in pod ``uid`` ("" if none)."""
+        insts = self.instances(uid, name) if name else []
+        return insts[0].id if insts and insts[0].state == rt.RUNNING else ""
 
     def gc_instances(self, uid: str, name: str) -> None:
         """The container garbage collector keeps the newest dead instance of each container

@@ -114,6 +114,7 @@ class ContainerConfig:
     stdin: bool = False
     stdin_once: bool = False
     tty: bool = False
+    target_container_id: str = ""      # an ephemeral container's target: share its PID namespace
     labels: dict = field(default_factory=dict)
     annotations: dict = field(default_factory=dict)
 
@@ -174,8 +175,9 @@ class Container:
         self.message = ""
         self.fs = fs
         self.init: Process | None = None
-        self.processes: dict[int, Process] = {}
-        self.next_pid = 1
+        self.processes: dict[int, Process] = {}      # this container's own processes
+        self._pids = [1]                  # the PID namespace's counter (shared with a targeting container)
+        self.pid_peers: list[Container] = []   # containers whose processes share this PID namespace
         self.memory = 0
         self.stopping: Future | None = None
         self.log: list[tuple[float, str, str]] = []       # (time, stream, line)
@@ -186,6 +188,28 @@ class Container:
     @property
     def name(self) -> str:
         return self.config.name
+
+    @property
+    def next_pid(self) -> int:
+        return self._pids[0]
+
+    @next_pid.setter
+    def next_pid(self, value: int) -> None:
+        self._pids[0] = value
+
+    def share_pid_namespace(self, target: "Container") -> None:
+        """Join ``target``'s PID namespace, as an ephemeral container with ``targetContainerName``
+        does: each sees the other's processes, and new PIDs come from one counter."""
+        self._pids = target._pids
+        self.pid_peers.append(target)
+        target.pid_peers.append(self)
+
+    def visible_processes(self) -> dict[int, "Process"]:
+        """Every live process in this container's PID namespace, by PID."""
+        out = dict(self.processes)
+        for peer in self.pid_peers:
+            out.update(peer.processes)
+        return out
 
     @property
     def pod_uid(self) -> str:
@@ -611,10 +635,10 @@ class Process:
         return pid
 
     def process_table(self) -> list[tuple[int, str]]:
-        return [(pid, " ".join(p.argv)) for pid, p in sorted(self.container.processes.items())]
+        return [(pid, " ".join(p.argv)) for pid, p in sorted(self.container.visible_processes().items())]
 
     def kill(self, pid: int, sig: str) -> bool:
-        target = self.container.processes.get(pid)
+        target = self.container.visible_processes().get(pid)
         if target is None:
             return False
         target.deliver(sig, from_inside=True)
@@ -912,6 +936,9 @@ class ContainerRuntime:
             except FSError:
                 pass
         c = Container(cid, sb, config, self.loop.now, fs)
+        target = self.containers.get(config.target_container_id) if config.target_container_id else None
+        if target is not None and target.state == RUNNING:
+            c.share_pid_namespace(target)
         self.containers[cid] = c
         key = (sb.pod_uid, config.name)
         self.log_dirs[key] = max(self.log_dirs.get(key, -1), config.attempt)
@@ -1005,8 +1032,10 @@ class ContainerRuntime:
         else:
             c.reason = "Completed" if code == 0 else "Error"
         c.message = self._termination_message(c)
-        # the rest of the PID namespace dies with its init
-        for other in list(c.processes.values()):
+        # the rest of the PID namespace dies with its init (PID 1: a targeting debug container's
+        # processes too; a debug container's own exit leaves its target's alone)
+        owner = c.init is not None and c.init.pid == 1
+        for other in list((c.visible_processes() if owner else c.processes).values()):
             other.exit(137)
         c.memory = 0
         if c.stopping is not None:

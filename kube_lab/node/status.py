@@ -65,8 +65,10 @@ def volume_mount_statuses(container: dict) -> list[dict]:
 
 
 def convert_container_statuses(kl: "Kubelet", pod: dict, instances: list["rt.Container"], old: list[dict],
-                               containers: list[dict], has_init: bool, is_init: bool) -> list[dict]:
-    """``convertToAPIContainerStatuses`` for one list (regular or init containers)."""
+                               containers: list[dict], has_init: bool, is_init: bool,
+                               ephemeral: bool = False) -> list[dict]:
+    """``convertToAPIContainerStatuses`` for one list (regular, init or ephemeral containers;
+    the prober fills ``ready``/``started`` of the first two only)."""
     ts = kl.ts
     uid = pod["metadata"]["uid"]
     old_by_name = {s.get("name"): s for s in old or ()}
@@ -143,7 +145,8 @@ def convert_container_statuses(kl: "Kubelet", pod: dict, instances: list["rt.Con
         st["state"] = {"waiting": waiting}
     out = [statuses[c["name"]] for c in containers]
     for st in out:                              # the probe manager's part: ready and started
-        kl.prober.fill_status(pod, st, is_init)
+        if not ephemeral:
+            kl.prober.fill_status(pod, st, is_init)
         _order(st)
     return out
 
@@ -396,6 +399,10 @@ def generate_api_pod_status(kl: "Kubelet", pod: dict, terminal: bool) -> dict:
         st["initContainerStatuses"] = init
     st["containerStatuses"] = containers
     st["qosClass"] = api_status.get("qosClass", "BestEffort")
+    if spec.get("ephemeralContainers"):
+        st["ephemeralContainerStatuses"] = convert_container_statuses(
+            kl, pod, instances, old.get("ephemeralContainerStatuses") or [], spec["ephemeralContainers"], has_init, False,
+            ephemeral=True)
     return st
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -90,3 +91,17 @@ class LiveOracle:
 
     def real(self, args: list[str], stdin: str | None = None) -> tuple[str, str, int]:
         return run_real(args, stdin, kubeconfig=self.kubeconfig)
+
+    def mismatches(self, ours, lines: list[str], normalise=lambda text: text) -> str:
+        """Run each command line with the real kubectl (on this cluster) and with ``ours`` (a
+        Kubectl of an identical cluster); the lines whose (stdout, stderr, exit code) differ after
+        ``normalise`` — as a readable report, empty when all agree."""
+        report = []
+        for line in lines:
+            out, err, code = self.real(shlex.split(line))
+            got = ours.run(line)
+            real, mine = (normalise(out), normalise(err), code), (normalise(got.stdout), normalise(got.stderr),
+                                                                   got.exit_code)
+            if real != mine:
+                report.append(f"{line}\n real: {real!r}\n ours: {mine!r}")
+        return "\n".join(report)

@@ -285,16 +285,9 @@ def test_live_mutations(manifests):
         pytest.skip(f"the HTTP API server is needed for live comparisons: {e}")
     start = int(time.time()) - ELAPSED
     theirs, mine = lab(start_time=start), lab(start_time=start)
-    ours = Kubectl(mine)
-    failures = []
     with LiveOracle(theirs) as oracle:
-        for line in MUTATIONS:
-            line = line.replace("{d}", str(manifests))
-            real = oracle.real(shlex.split(line))
-            got = ours.run(line)
-            if real != (got.stdout, got.stderr, got.exit_code):
-                failures.append((line, real, (got.stdout, got.stderr, got.exit_code)))
-    assert not failures, "\n".join(f"{line}\n real: {r!r}\n ours: {o!r}" for line, r, o in failures)
+        report = oracle.mismatches(Kubectl(mine), [line.replace("{d}", str(manifests)) for line in MUTATIONS])
+    assert not report, report
 
 
 def test_real_kubectl_is_v132():

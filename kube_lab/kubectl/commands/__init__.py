@@ -44,7 +44,8 @@ def unsupported(name: str, why: str) -> Command:
 
 
 def build_root() -> Command:
-    from . import (apiresources, apply, attach, auth, autoscale, clusterinfo, config, create, delete, describe, diff,
+    from . import (apiresources, apply, attach, auth, autoscale, clusterinfo, config, create, debug, delete, describe,
+                   diff,
                    drain, events, explain, expose, get, kustomizecmd, label, logs, patch, portforward, replace,
                    rollout, run, scale, set as setcmd, taint, top, version, wait)
 
@@ -74,7 +75,7 @@ def build_root() -> Command:
         portforward.proxy_command(),
         unsupported("cp", "copying files is not simulated"),
         auth.command(),
-        unsupported("debug", "ephemeral debug containers are not simulated"),
+        debug.command(),
         events.command(),
         diff.command(),
         apply.command(),
