@@ -13,6 +13,8 @@ from __future__ import annotations
 import posixpath
 from typing import Iterator
 
+from ..sim.rawtext import from_bytes, to_bytes  # noqa: F401  (file contents hold bytes this way)
+
 DIR = object()   # marker value for a directory entry
 
 MESSAGES = {

@@ -24,6 +24,7 @@ from ..api.quantity import parse_quantity
 from ..client import Client, EventRecorder
 from ..client.informer import Informer
 from . import envvars, runtime as rt
+from .fs import to_bytes
 from .imagemanager import ImageManager
 from .kuberuntime import KubeRuntimeManager, StartError, SyncError
 from .nodestatus import STATUS_UPDATE_FREQUENCY, LeaseController, NodeStatus
@@ -774,7 +775,7 @@ class Kubelet:
                 out.append(text + "\n")
         text = "".join(out)
         if limit_bytes is not None:
-            text = text.encode()[:limit_bytes].decode("utf-8", "ignore")
+            text = to_bytes(text)[:limit_bytes].decode("utf-8", "ignore")
         return text
 
 

@@ -110,3 +110,4 @@ def make_lab(tmp_path):
 @pytest.fixture
 def seed_text():
     return seed_manifests()
+

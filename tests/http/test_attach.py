@@ -3,11 +3,9 @@
 the protocol itself from a raw client."""
 from __future__ import annotations
 
-import base64
 import json
 import os
 import shutil
-import socket
 import struct
 import subprocess
 import time
@@ -15,6 +13,7 @@ import time
 import pytest
 
 from kube_lab.controlplane.apiserver import wsstream
+from websocket_client import ws_upgrade
 
 KUBECTL = shutil.which("kubectl")
 HINT = "If you don't see a command prompt, try pressing enter.\n"
@@ -163,21 +162,7 @@ def test_real_kubectl_attach_messages_and_refusals(alab):
 
 
 def _upgrade(lab, pod: str, query: str):
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock = lab.server.ssl_context().wrap_socket(
-        socket.create_connection(("127.0.0.1", lab.server.port), timeout=30), server_hostname="127.0.0.1")
-    sock.sendall((f"GET /api/v1/namespaces/default/pods/{pod}/attach?{query} HTTP/1.1\r\nHost: x\r\n"
-                  f"Authorization: Bearer {lab.server.token}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                  f"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: {key}\r\n"
-                  f"Sec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n").encode())
-    head = b""
-    while b"\r\n\r\n" not in head:
-        head += sock.recv(1)
-    lines = head.decode().split("\r\n")
-    assert lines[0] == "HTTP/1.1 101 Switching Protocols", head
-    assert dict(line.split(": ", 1) for line in lines[1:] if ": " in line)["Sec-WebSocket-Accept"] == \
-        wsstream.accept_key(key)
-    return sock, wsstream.Conn(sock.makefile("rb"), sock.makefile("wb"))
+    return ws_upgrade(lab, f"/api/v1/namespaces/default/pods/{pod}/attach?{query}")
 
 
 def _frame(payload: bytes) -> bytes:

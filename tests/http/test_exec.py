@@ -12,6 +12,7 @@ import struct
 import pytest
 
 from kube_lab.controlplane.apiserver import wsstream
+from websocket_client import ws_upgrade
 
 KUBECTL = shutil.which("kubectl")
 
@@ -115,25 +116,13 @@ def test_the_channel_protocol_from_a_raw_client(elab):
 
 
 def _upgrade(lab, query: str):
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock = lab.server.ssl_context().wrap_socket(
-        socket.create_connection(("127.0.0.1", lab.server.port), timeout=30), server_hostname="127.0.0.1")
-    sock.sendall((f"GET /api/v1/namespaces/default/pods/box/exec?{query} HTTP/1.1\r\nHost: x\r\n"
-                  f"Authorization: Bearer {lab.server.token}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                  f"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: {key}\r\n"
-                  f"Sec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n").encode())
-    head = b""
-    while b"\r\n\r\n" not in head:
-        head += sock.recv(1)
-    assert head.startswith(b"HTTP/1.1 101 ")
-    return sock
+    return ws_upgrade(lab, f"/api/v1/namespaces/default/pods/box/exec?{query}")
 
 
 def test_an_interactive_shell_behind_a_terminal(elab):
     # kubectl exec -it box -- sh: keystrokes are echoed, Backspace erases, Enter runs the line in
     # one shell (cd and variables carry over), Ctrl-D on an empty line ends it
-    sock = _upgrade(elab, "command=sh&stdin=true&stdout=true&tty=true")
-    conn = wsstream.Conn(sock.makefile("rb"), sock.makefile("wb"))
+    sock, conn = _upgrade(elab, "command=sh&stdin=true&stdout=true&tty=true")
     text, status = "", []
 
     def read_until(marker: str) -> None:

@@ -40,6 +40,7 @@ import yaml
 
 from ...api import errors
 from ...api.registry import ResourceInfo
+from ...sim import rawtext
 from . import discovery, negotiation, wsstream
 from .fieldmanager import FieldManagers
 from .negotiation import JSON, YAML, Target
@@ -1275,7 +1276,7 @@ class _Handler(BaseHTTPRequestHandler):
                                                                        ("timestamps", opts["timestamps"]))
                                                      if v})
                 text = logs(ri.namespace, ri.name, container, **opts)
-        data = b"" if text is None else (text.encode() if isinstance(text, str) else bytes(text))
+        data = b"" if text is None else (rawtext.to_bytes(text) if isinstance(text, str) else bytes(text))
         self._reply(200, data, "text/plain")
 
     @staticmethod
@@ -1367,7 +1368,7 @@ class _Handler(BaseHTTPRequestHandler):
             data, connected = wsstream.read_stdin(conn, protocol)
             if not connected:
                 return
-            stdin = data.decode("utf-8", errors="replace")
+            stdin = rawtext.from_bytes(data)      # bytes kept: kubectl cp sends a tar archive
         session = wsstream.ExecSession(conn, tty=tty, stdout=flag["stdout"], stderr=flag["stderr"])
         try:
             with self.lab._sim():

@@ -28,6 +28,8 @@ import queue
 import struct
 import threading
 
+from ...sim.rawtext import to_bytes
+
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"     # RFC 6455's fixed key suffix
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
@@ -341,7 +343,7 @@ class ExecSession:
             if self.tty:
                 text = text.replace("\r\n", "\n").replace("\n", "\r\n")
             try:
-                self.conn.send(channel, text.encode())
+                self.conn.send(channel, to_bytes(text))   # bytes ride in text (sim.rawtext)
             except OSError:
                 self.gone = True
                 return

@@ -44,10 +44,9 @@ def unsupported(name: str, why: str) -> Command:
 
 
 def build_root() -> Command:
-    from . import (apiresources, apply, attach, auth, autoscale, clusterinfo, config, create, debug, delete, describe,
-                   diff,
-                   drain, events, explain, expose, get, kustomizecmd, label, logs, patch, portforward, replace,
-                   rollout, run, scale, set as setcmd, taint, top, version, wait)
+    from . import (apiresources, apply, attach, auth, autoscale, clusterinfo, config, cp, create, debug, delete,
+                   describe, diff, drain, events, explain, expose, get, kustomizecmd, label, logs, patch,
+                   portforward, replace, rollout, run, scale, set as setcmd, taint, top, version, wait)
 
     root = Command("kubectl", short="kubectl controls the Kubernetes cluster manager.", flags=global_flags())
     root.add(
@@ -73,7 +72,7 @@ def build_root() -> Command:
         logs.exec_command(),
         portforward.command(),
         portforward.proxy_command(),
-        unsupported("cp", "copying files is not simulated"),
+        cp.command(),
         auth.command(),
         debug.command(),
         events.command(),

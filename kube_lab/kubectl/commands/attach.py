@@ -22,7 +22,7 @@ from __future__ import annotations
 from ...api import errors as api_errors
 from ..errors import GoError
 from ..parser import Command, Flag
-from .logs import _default_container, _go_type, _most_active, _pods_for, _selector_of, _timeout_flag, kubelet_for
+from .logs import _default_container, _go_type, _most_active, _pods_for, _selector_of, _timeout_flag, streaming_kubelet
 from .watch import DEFAULT_WATCH_LIMIT, pump, request_timeout
 
 PROMPT_HINT = "If you don't see a command prompt, try pressing enter."
@@ -117,11 +117,7 @@ def _session(inv, pod: dict, container: str, text: str | None, stdin: bool, limi
     """``POST pods/NAME/attach``: what the main process writes until it exits (or ``limit``
     virtual seconds); with ``stdin``, ``text`` typed into it first."""
     md = pod["metadata"]
-    if not (pod.get("spec") or {}).get("nodeName"):
-        raise api_errors.bad_request(f"pod {md['name']} does not have a host assigned")
-    kubelet, address = kubelet_for(inv, pod)
-    if kubelet is None:
-        raise GoError(f"error dialing backend: dial tcp {address}: connect: connection refused")
+    kubelet = streaming_kubelet(inv, pod)
 
     def output(stream: int, data: str) -> None:
         (inv.out if stream == 1 else inv.err)(data)

@@ -477,13 +477,20 @@ def run_exec(inv) -> int:
     return 0
 
 
-def exec_in(inv, pod: dict, container: str, command: list[str], stdin: str | None = None) -> tuple[str, str, int]:
-    md = pod["metadata"]
+def streaming_kubelet(inv, pod: dict):
+    """The kubelet kube-apiserver proxies an exec or attach of ``pod`` to — refused as upstream
+    when the pod has no node yet or its kubelet cannot be dialled."""
     if not (pod.get("spec") or {}).get("nodeName"):
-        raise api_errors.bad_request(f"pod {md['name']} does not have a host assigned")
+        raise api_errors.bad_request(f"pod {pod['metadata']['name']} does not have a host assigned")
     kubelet, address = kubelet_for(inv, pod)
     if kubelet is None:
         raise GoError(f"error dialing backend: dial tcp {address}: connect: connection refused")
+    return kubelet
+
+
+def exec_in(inv, pod: dict, container: str, command: list[str], stdin: str | None = None) -> tuple[str, str, int]:
+    md = pod["metadata"]
+    kubelet = streaming_kubelet(inv, pod)
     try:
         return kubelet.exec(md.get("namespace", ""), md["name"], container, list(command), stdin=stdin)
     except api_errors.StatusError as e:

@@ -8,7 +8,8 @@ Supported: ``;`` ``&&`` ``||`` ``|`` ``&``, ``if/elif/else``, ``while``, ``until
 ``for … in``, ``{ … }``, ``( … )``, ``$VAR`` ``${VAR:-x}`` ``$?`` ``$(…)`` ```…``` ``$((…))``,
 quotes, redirections (``>`` ``>>`` ``<`` ``2>&1`` ``/dev/null`` ``/proc/1/fd/1``) and ``trap``.
 Utilities: the busybox applets the course needs (``sleep echo cat touch rm ls mkdir date env
-printenv hostname wget nslookup tail head wc grep test ps kill seq id uname …``).
+printenv hostname wget nslookup tail head wc grep test ps kill seq id uname tar …``; ``tar`` is
+in :mod:`.tar`).
 
 Three flavours differ in their error texts, as the real tools do: ``busybox`` (ash + applets),
 ``debian`` (dash as ``sh``, GNU coreutils) and ``bash``.  Everything waits on the virtual clock:
@@ -24,8 +25,9 @@ import time as _time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Generator
 
-from ..fs import FSError, norm
+from ..fs import FSError, from_bytes, norm, to_bytes
 from .program import SIGNALS, DNSError, NetError, Program, Request
+from .tar import u_tar
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..runtime import Process
@@ -1728,7 +1730,7 @@ def _ls_line(sh: Shell, path: str, shown: str, opts: dict) -> str:
     if st is None:
         return f"drwxr-xr-x    2 root     root          4096 {stamp} {shown}\n"
     mode = _mode_string(st.mode)
-    return f"{mode}    1 root     root    {len(st.data.encode()):>10} {stamp} {shown}\n"
+    return f"{mode}    1 root     root    {len(to_bytes(st.data)):>10} {stamp} {shown}\n"
 
 
 def _mode_string(mode: int) -> str:
@@ -1925,9 +1927,24 @@ def _read_all(sh: Shell, files: list[str], io: IO, tool: str) -> str | None:
 
 
 def u_tail(sh: Shell, argv: list[str], io: IO) -> Generator:
-    opts, files = _options(_count_option(argv[1:]), "fFq", "n")
+    opts, files = _options(_count_option(argv[1:]), "fFq", "nc")
     n_text = str(opts.get("n", "10"))
     follow = "f" in opts or "F" in opts
+    if "c" in opts and not follow:
+        # bytes, not lines: ``tail -c+N`` is how ``kubectl cp --retries`` resumes a tar stream
+        data = (yield from _stdin(io)) if not files else _read_all(sh, files[:1], io, "tail")
+        if data is None:
+            return 1
+        count = str(opts["c"])
+        raw = to_bytes(data)
+        try:
+            n = int(count.lstrip("+-"))
+        except ValueError:
+            io.err(f"tail: invalid number '{count}'\n" if sh.flavour == "busybox" else
+                   f"tail: invalid number of bytes: '{count}'\n")
+            return 1
+        io.out(from_bytes(raw[max(0, n - 1):] if count.startswith("+") else (raw[-n:] if n else b"")))
+        return 0
     if not files:
         lines = (yield from _stdin(io)).splitlines(True)
         io.out("".join(_tail_lines(lines, n_text)))
@@ -1972,7 +1989,7 @@ def u_wc(sh: Shell, argv: list[str], io: IO) -> Generator:
     data = (yield from _stdin(io)) if not files else _read_all(sh, files, io, "wc")
     if data is None:
         return 1
-    counts = {"l": data.count("\n"), "w": len(data.split()), "c": len(data.encode())}
+    counts = {"l": data.count("\n"), "w": len(data.split()), "c": len(to_bytes(data))}
     chosen = [k for k in "lwc" if k in opts] or ["l", "w", "c"]
     io.out(" ".join(f"{counts[k]:>7}" if len(chosen) > 1 else str(counts[k]) for k in chosen)
            + (f" {files[0]}" if files else "") + "\n")
@@ -2444,10 +2461,11 @@ UTILITIES: dict[str, Callable[[Shell, list[str], IO], Generator]] = {
     "seq": u_seq, "head": u_head, "tail": u_tail, "wc": u_wc, "grep": u_grep, "cp": u_cp, "mv": u_mv,
     "id": u_id, "whoami": u_whoami, "uname": u_uname, "ps": u_ps, "kill": u_kill, "yes": u_yes,
     "basename": u_basename, "dirname": u_dirname, "wget": u_wget, "nslookup": u_nslookup, "curl": u_curl,
-    "sort": u_sort, "uniq": u_uniq, "tr": u_tr, "cut": u_cut,
+    "sort": u_sort, "uniq": u_uniq, "tr": u_tr, "cut": u_cut, "tar": u_tar,
 }
 #: which utilities each image family ships (and where)
 BUSYBOX_APPLETS = tuple(n for n in UTILITIES if n not in ("curl",))
 DEBIAN_TOOLS = ("sleep", "echo", "printf", "cat", "touch", "rm", "mkdir", "ls", "date", "env", "printenv",
                 "hostname", "pwd", "true", "false", "test", "[", "seq", "head", "tail", "wc", "grep", "cp",
-                "mv", "id", "whoami", "uname", "kill", "yes", "basename", "dirname", "sort", "uniq", "tr", "cut")
+                "mv", "id", "whoami", "uname", "kill", "yes", "basename", "dirname", "sort", "uniq", "tr", "cut",
+                "tar")
