@@ -110,4 +110,3 @@ def make_lab(tmp_path):
 @pytest.fixture
 def seed_text():
     return seed_manifests()
-
