@@ -198,7 +198,8 @@ class Cluster:
         from .controlplane.scheduler import Scheduler
 
         self.scheduler = Scheduler(Client(self.apiserver, "kube-scheduler"),
-                                   self.random.stream("kube-scheduler/select-host")).start()
+                                   self.random.stream("kube-scheduler/select-host"),
+                                   host=f"{self.name}-control-plane").start()
 
     def _register_nodes(self, workers: int, cpu: str, memory_ki: int) -> None:
         """One machine per node, as kind runs one container per node; each machine's kubelet

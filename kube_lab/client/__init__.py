@@ -3,8 +3,8 @@ its component in the trace, shared informers (list + watch + local cache), rate-
 queues, an event recorder, and the :class:`Controller` skeleton built from them."""
 from .client import Client
 from .controller import Controller
-from .events import EventRecorder
+from .events import EventRecorder, SeriesEventRecorder
 from .informer import Informer, InformerFactory
 from .workqueue import WorkQueue
 
-__all__ = ["Client", "Controller", "EventRecorder", "Informer", "InformerFactory", "WorkQueue"]
+__all__ = ["Client", "Controller", "EventRecorder", "Informer", "InformerFactory", "SeriesEventRecorder", "WorkQueue"]

@@ -230,3 +230,104 @@ class EventRecorder:
                ref.get("uid", ""), ref.get("apiVersion", ""), ref.get("fieldPath", ""), out.get("type", ""),
                out.get("reason", ""), out.get("message", ""))
         self._observed.add(key, (out.get("count", 1), out.get("firstTimestamp"), md["name"], md["namespace"]))
+
+
+#: client-go tools/events: a series is written up when it has been quiet this long, and
+#: refreshed this often while it goes on
+SERIES_FINISH = 360.0
+SERIES_REFRESH = 1800.0
+
+
+class SeriesEventRecorder:
+    """The ``events.k8s.io/v1`` recorder (client-go ``tools/events``) that kube-scheduler uses —
+    Events stored as core/v1 show ``eventTime``, ``action``, ``reportingComponent`` and
+    ``reportingInstance``, with ``source: {}`` and no first/last timestamps or ``count``.
+
+    Repeats are *isomorphic* events: same regarding object, type, reason, action and reporter,
+    whatever the message.  The second one patches a ``series`` (count 2) onto the first Event;
+    later ones only count, in memory — the series is written again every 30 minutes while it goes
+    on, and one last time once it has been quiet for 6 minutes, when it is forgotten (so is a
+    single event after 6 minutes: the next one is a new Event).  The first event's message stays.
+    """
+
+    def __init__(self, client: "Client", controller: str, instance: str):
+        self.client = client
+        self.controller = controller
+        self.instance = instance
+        self._cache: dict[tuple, dict] = {}      # isomorphic key → the Event as recorded
+        self._last_nanos = 0
+        loop = client.loop
+        loop.call_later(SERIES_FINISH, self._finish_series, background=True)
+        loop.call_later(SERIES_REFRESH, self._refresh_series, background=True)
+
+    def _now_micro(self) -> str:
+        from ..api.meta import rfc3339_micro
+
+        return rfc3339_micro(self.client.apiserver.epoch, self.client.loop.now)
+
+    def event(self, obj: dict, type: str, reason: str, message: str, action: str) -> dict | None:
+        """``Eventf(regarding=obj, related=nil, type, reason, action, note)``."""
+        md = obj.get("metadata") or {}
+        ref = {"kind": obj.get("kind", ""), "namespace": md.get("namespace", ""), "name": md.get("name", ""),
+               "uid": md.get("uid", ""), "apiVersion": obj.get("apiVersion", ""),
+               "resourceVersion": md.get("resourceVersion", "")}
+        if not ref["namespace"]:
+            del ref["namespace"]
+        key = (type, action, reason, tuple(sorted(ref.items())))
+        cached = self._cache.get(key)
+        now = self._now_micro()
+        if cached is not None:
+            if cached.get("series"):
+                cached["series"] = {"count": cached["series"]["count"] + 1, "lastObservedTime": now}
+                return None
+            cached["series"] = {"count": 2, "lastObservedTime": now}
+            return self._write(cached)
+        api = self.client.apiserver
+        nanos = max(int(round((api.epoch + self.client.loop.now) * 1e9)), self._last_nanos + 1)
+        self._last_nanos = nanos
+        ev = {"apiVersion": "v1", "kind": "Event",
+              "metadata": {"name": f"{ref['name']}.{nanos:x}", "namespace": md.get("namespace") or "default"},
+              "involvedObject": ref, "reason": reason, "message": message, "source": {},
+              "firstTimestamp": None, "lastTimestamp": None, "type": type, "eventTime": now,
+              "action": action, "reportingComponent": self.controller, "reportingInstance": self.instance}
+        self._cache[key] = ev
+        return self._write(ev)
+
+    def _write(self, ev: dict) -> dict | None:
+        """``recordEvent``: a series is a strategic merge patch of ``series`` (the Event is created
+        again if it has gone); a single event a create."""
+        md = ev["metadata"]
+        if ev.get("series"):
+            try:
+                return self.client.patch("events", md["name"], {"series": dict(ev["series"])},
+                                         "application/strategic-merge-patch+json", md["namespace"])
+            except errors.StatusError as e:
+                if e.reason != "NotFound":
+                    return None
+        try:
+            return self.client.create("events", {k: v for k, v in ev.items()}, md["namespace"])
+        except errors.StatusError:
+            return None           # events are best effort
+
+    def _finish_series(self) -> None:
+        """``finishSeries``: write up the series quiet for 6 minutes and forget them, and forget
+        single events older than that."""
+        from ..api.meta import parse_rfc3339
+
+        horizon = self.client.apiserver.epoch + self.client.loop.now - SERIES_FINISH
+        for key, ev in list(self._cache.items()):
+            series = ev.get("series")
+            if series:
+                if parse_rfc3339(series["lastObservedTime"]) < horizon:
+                    self._write(ev)
+                    del self._cache[key]
+            elif parse_rfc3339(ev["eventTime"]) < horizon:
+                del self._cache[key]
+        self.client.loop.call_later(SERIES_FINISH, self._finish_series, background=True)
+
+    def _refresh_series(self) -> None:
+        """``refreshExistingEventSeries``: every 30 minutes, write every ongoing series."""
+        for ev in list(self._cache.values()):
+            if ev.get("series"):
+                self._write(ev)
+        self.client.loop.call_later(SERIES_REFRESH, self._refresh_series, background=True)

@@ -43,8 +43,9 @@ def taints(c, node: str) -> list[tuple[str, str]]:
 def events(c, name: str, kind: str) -> list[tuple[str, str, str, str]]:
     evs = [e for e in c.list("events", namespace=None)
            if e["involvedObject"]["kind"] == kind and e["involvedObject"]["name"] == name]
-    evs.sort(key=lambda e: (e["firstTimestamp"], e["metadata"]["name"]))
-    return [(e["type"], e["reason"], e["message"], e["source"]["component"]) for e in evs]
+    evs.sort(key=lambda e: int(e["metadata"]["name"].rsplit(".", 1)[1], 16))     # creation time, hex ns
+    return [(e["type"], e["reason"], e["message"], e["source"].get("component") or e["reportingComponent"])
+            for e in evs]
 
 
 def pods(c, prefix: str) -> dict[str, dict]:

@@ -833,3 +833,44 @@ def test_static_pods_take_no_ephemeral_containers(api):
     api.create("pods", mirror, "default")
     e = status_of(lambda: _add_ephemeral(api, {"name": "dbg", "image": "busybox"}, name="m"))
     assert e.message == 'Pod "m" is invalid: : Forbidden: static pods do not support ephemeral containers'
+
+
+def test_series_recorder_counts_isomorphic_events_as_events_k8s_io_does(cluster, api):
+    from kube_lab.client import SeriesEventRecorder
+
+    p = a_pod(api)
+    rec = SeriesEventRecorder(Client(api, "kube-scheduler"), "default-scheduler", "default-scheduler-host")
+    first = rec.event(p, "Warning", "FailedScheduling", "no room", "Scheduling")
+    assert (first["action"], first["source"], first["firstTimestamp"], first.get("series")) == (
+        "Scheduling", {}, None, None)
+    cluster.run(10)
+    second = rec.event(p, "Warning", "FailedScheduling", "still no room", "Scheduling")   # isomorphic
+    assert second["metadata"]["name"] == first["metadata"]["name"]
+    assert second["series"] == {"count": 2, "lastObservedTime": "2025-01-01T00:00:10.000000Z"}
+    assert second["message"] == "no room"                     # the first event's message stays
+    for _ in range(3):
+        cluster.run(10)
+        assert rec.event(p, "Warning", "FailedScheduling", "no room", "Scheduling") is None   # counted only
+    assert events_of(api)[0]["series"]["count"] == 2
+    cluster.run(300)
+    assert events_of(api)[0]["series"]["count"] == 2          # the 6-minute check came too early
+    cluster.run(400)               # the next check (every 6 minutes) finds it quiet: written up, forgotten
+    assert events_of(api)[0]["series"] == {"count": 5, "lastObservedTime": "2025-01-01T00:00:40.000000Z"}
+    again = rec.event(p, "Warning", "FailedScheduling", "no room", "Scheduling")
+    assert again["metadata"]["name"] != first["metadata"]["name"] and again.get("series") is None
+    # another action or reason is another event
+    assert rec.event(p, "Warning", "FailedScheduling", "x", "Other")["metadata"]["name"] != again["metadata"]["name"]
+
+
+def test_series_recorder_refreshes_a_long_series_every_half_hour(cluster, api):
+    from kube_lab.client import SeriesEventRecorder
+
+    p = a_pod(api)
+    rec = SeriesEventRecorder(Client(api, "kube-scheduler"), "default-scheduler", "default-scheduler-host")
+    rec.event(p, "Warning", "FailedScheduling", "no room", "Scheduling")
+    for _ in range(40):                                       # every 60 s, never quiet for 6 minutes
+        cluster.run(60)
+        rec.event(p, "Warning", "FailedScheduling", "no room", "Scheduling")
+    series = events_of(api)[0]["series"]
+    assert series["count"] == 30                              # as written by the refresh at 30 minutes
+    assert series["lastObservedTime"] == "2025-01-01T00:29:00.000000Z"

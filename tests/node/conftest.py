@@ -34,10 +34,10 @@ def cstatus(cluster, name: str, index: int = 0, init: bool = False) -> dict:
 
 
 def events(cluster, name: str | None = None, kind: str = "Pod") -> list[dict]:
-    """Events about an object, oldest first (names encode the creation time)."""
+    """Events about an object, oldest first (names end in the creation time, in hex nanoseconds)."""
     out = [e for e in cluster.list("events", namespace=None) if e["involvedObject"]["kind"] == kind
            and (name is None or e["involvedObject"]["name"] == name)]
-    return sorted(out, key=lambda e: (e["firstTimestamp"], e["metadata"]["name"]))
+    return sorted(out, key=lambda e: int(e["metadata"]["name"].rsplit(".", 1)[1], 16))
 
 
 def reasons(cluster, name: str) -> list[str]:

@@ -39,10 +39,12 @@ def node_of(cluster, name: str, namespace: str = "default") -> str | None:
 
 
 def events_for(cluster, name: str, namespace: str = "default") -> list[tuple[str, str, str, int]]:
-    """(type, reason, message, count) of the events about one object, oldest first."""
+    """(type, reason, message, count) of the events about one object, oldest first; the count of
+    an events.k8s.io event (kube-scheduler's) is its series' count, 1 without a series."""
     evs = [e for e in cluster.list("events", namespace) if e["involvedObject"]["name"] == name]
-    evs.sort(key=lambda e: (e["firstTimestamp"], e["metadata"]["name"]))
-    return [(e["type"], e["reason"], e["message"], e["count"]) for e in evs]
+    evs.sort(key=lambda e: (e.get("firstTimestamp") or e.get("eventTime") or "", e["metadata"]["name"]))
+    return [(e["type"], e["reason"], e["message"], (e.get("series") or {}).get("count") or e.get("count") or 1)
+            for e in evs]
 
 
 def scheduled_condition(cluster, name: str, namespace: str = "default") -> dict | None:

@@ -28,7 +28,7 @@ from collections import OrderedDict
 import numpy as np
 
 from ...api import errors
-from ...client import Client, EventRecorder, InformerFactory
+from ...client import Client, InformerFactory, SeriesEventRecorder
 from .cache import Cache
 from .config import DEFAULT_SCHEDULER_NAME, SchedulerConfiguration
 from .explain import Explanation, SchedulingAttempt
@@ -104,12 +104,13 @@ class Scheduler:
     component = DEFAULT_SCHEDULER_NAME
 
     def __init__(self, client: Client, rng, config: dict | None = None, *, explain_pods: int = 256,
-                 explain_attempts: int = 3):
+                 explain_attempts: int = 3, host: str = ""):
         self.client = client
         self.loop = client.loop
         self.rng = rng
-        # upstream records through events.k8s.io (no aggregation or spam filter there)
-        self.recorder = EventRecorder(client, DEFAULT_SCHEDULER_NAME, correlate=False)
+        # upstream records through events.k8s.io: eventTime, action, series (no spam filter)
+        self.recorder = SeriesEventRecorder(client, DEFAULT_SCHEDULER_NAME,
+                                            f"{DEFAULT_SCHEDULER_NAME}-{host or 'kind-control-plane'}")
         self.informers = InformerFactory(client)
         self.cache = Cache()
         self.explain_pods = explain_pods
@@ -317,7 +318,7 @@ class Scheduler:
             return
         if pod["metadata"].get("deletionTimestamp"):
             self.recorder.event(pod, "Warning", "FailedScheduling",
-                                f"skip schedule deleting pod: {q.pod_info.namespace}/{q.pod_info.name}")
+                                f"skip schedule deleting pod: {q.pod_info.namespace}/{q.pod_info.name}", "Scheduling")
             self.queue.done(q.key)
             return
         pi = q.pod_info = PodInfo(pod) if pod is not q.pod_info.pod else q.pod_info
@@ -698,7 +699,7 @@ class Scheduler:
         self.scheduled_count += 1
         attempt.result = "Scheduled"
         self.recorder.event(assumed.pod, "Normal", "Scheduled",
-                            f"Successfully assigned {assumed.namespace}/{assumed.name} to {host}")
+                            f"Successfully assigned {assumed.namespace}/{assumed.name} to {host}", "Binding")
 
     def _binding_failed(self, profile, state, q, assumed, host, attempt, status: Status) -> None:
         """``handleBindingCycleError``."""
@@ -771,7 +772,7 @@ class Scheduler:
         else:
             self.queue.add_nominated_pod(q.pod_info, None)
         message = status.message
-        self.recorder.event(pod, "Warning", "FailedScheduling", truncate_message(message))
+        self.recorder.event(pod, "Warning", "FailedScheduling", truncate_message(message), "Scheduling")
         self._update_pod(pod, {"type": "PodScheduled", "status": "False", "reason": reason, "message": message},
                          nominating)
 

@@ -254,7 +254,8 @@ class DefaultPreemption(Plugin):
             except errors.StatusError as e:
                 if e.reason != "NotFound":
                     raise
-            h.recorder.event(victim.pod, "Normal", "Preempted", f"Preempted by pod {pod.uid} on node {c.name}")
+            h.recorder.event(victim.pod, "Normal", "Preempted", f"Preempted by pod {pod.uid} on node {c.name}",
+                             "Preempting")
         for p in h.queue.nominated_pods_for_node(c.name):
             if p.priority < pod.priority:
                 h.clear_nominated_node_name(p.pod)
