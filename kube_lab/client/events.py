@@ -89,15 +89,13 @@ class _Aggregate:
 
 
 class EventRecorder:
-    """One component's event recorder and correlator.  ``correlate=False`` keeps only the
-    de-duplication (for kube-scheduler, whose events go through the events.k8s.io recorder,
-    which neither aggregates nor spam-filters)."""
+    """One component's core/v1 event recorder and its correlator (kube-scheduler records through
+    events.k8s.io instead: :class:`SeriesEventRecorder`)."""
 
-    def __init__(self, client: "Client", component: str, host: str = "", correlate: bool = True):
+    def __init__(self, client: "Client", component: str, host: str = ""):
         self.client = client
         self.component = component
         self.host = host
-        self.correlate = correlate
         self._aggregates = _LRU()       # aggregate key → _Aggregate
         self._observed = _LRU()         # event key → (count, firstTimestamp, name, namespace)
         self._spam = _LRU()             # source + object → _TokenBucket
@@ -155,8 +153,7 @@ class EventRecorder:
         }
         obj_key = (self.component, self.host, ref["kind"], namespace, ref["name"], ref["uid"], ref["apiVersion"])
         key = ("event",) + obj_key + (field_path, type, reason, message)
-        if self.correlate:
-            key, ev = self._aggregate(ev, obj_key, key, now)
+        key, ev = self._aggregate(ev, obj_key, key, now)
         seen = self._observed.lookup(key)
         if seen is not None:                          # a repeat: count it on the Event written before
             count, first, name, ns = seen
@@ -164,7 +161,7 @@ class EventRecorder:
             ev["firstTimestamp"] = first
             ev["count"] = count + 1
         self._observed.add(key, (ev["count"], ev["firstTimestamp"], ev["metadata"]["name"], namespace))
-        if self.correlate and not self._accept(obj_key, now):
+        if not self._accept(obj_key, now):
             return None                               # the spam filter drops it (the count stays)
         return self._write(ev, namespace)
 

@@ -595,15 +595,6 @@ def test_a_repeat_of_an_expired_event_creates_it_again_with_its_count(cluster, a
     assert out["firstTimestamp"] == first["firstTimestamp"]
 
 
-def test_without_correlation_only_repeats_are_folded(cluster, api):
-    p = a_pod(api)
-    rec = EventRecorder(Client(api, "default-scheduler"), "default-scheduler", correlate=False)
-    for i in range(30):
-        assert rec.event(p, "Warning", "FailedScheduling", f"0/{i} nodes are available") is not None
-    assert len(events_of(api)) == 30
-    assert rec.event(p, "Warning", "FailedScheduling", "0/3 nodes are available")["count"] == 2
-
-
 def test_a_long_crash_loop_shows_stale_counts_as_on_a_real_node():
     c = Cluster(nodes=1, seed=0)
     c.kubectl("run crash --image=busybox:1.36 -- sh -c 'exit 1'")
