@@ -2,11 +2,9 @@
 served cluster, and the protocol itself from a raw client."""
 from __future__ import annotations
 
-import base64
 import json
 import os
 import shutil
-import socket
 import struct
 
 import pytest
@@ -87,21 +85,8 @@ def _read_frames(sock) -> list[tuple[int, bytes]]:
 
 
 def test_the_channel_protocol_from_a_raw_client(elab):
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock = elab.server.ssl_context().wrap_socket(
-        socket.create_connection(("127.0.0.1", elab.server.port), timeout=30), server_hostname="127.0.0.1")
     path = "/api/v1/namespaces/default/pods/box/exec?command=sh&command=-c&command=cat%3Bexit+4&stdin=true&stdout=true"
-    sock.sendall((f"GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {elab.server.token}\r\n"
-                  f"Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
-                  f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n").encode())
-    head = b""
-    while b"\r\n\r\n" not in head:
-        head += sock.recv(1)
-    lines = head.decode().split("\r\n")
-    assert lines[0] == "HTTP/1.1 101 Switching Protocols"
-    headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
-    assert headers["Sec-WebSocket-Accept"] == wsstream.accept_key(key)
-    assert headers["Sec-WebSocket-Protocol"] == "v5.channel.k8s.io"
+    sock, _ = ws_upgrade(elab, path)
     sock.sendall(_frame(b"\x00hello ") + _frame(b"\x00world") + _frame(bytes([wsstream.CLOSE, wsstream.STDIN])))
     frames = _read_frames(sock)
     data = [(p[0], p[1:]) for op, p in frames if op == wsstream.OP_BINARY]

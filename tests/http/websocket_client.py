@@ -10,7 +10,7 @@ from kube_lab.controlplane.apiserver import wsstream
 
 def ws_upgrade(lab, path: str):
     """Open a WebSocket (``v5.channel.k8s.io``) on ``path`` (an exec or attach URL with its query)
-    as kubectl does, check the server switched protocols with the right accept key, and return
+    as kubectl does, check the server switched protocols with the right accept key and protocol, and return
     ``(socket, wsstream.Conn)``."""
     key = base64.b64encode(os.urandom(16)).decode()
     sock = lab.server.ssl_context().wrap_socket(
@@ -24,6 +24,7 @@ def ws_upgrade(lab, path: str):
         head += sock.recv(1)
     lines = head.decode().split("\r\n")
     assert lines[0] == "HTTP/1.1 101 Switching Protocols", head
-    assert dict(line.split(": ", 1) for line in lines[1:] if ": " in line)["Sec-WebSocket-Accept"] == \
-        wsstream.accept_key(key)
+    headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+    assert headers["Sec-WebSocket-Accept"] == wsstream.accept_key(key)
+    assert headers["Sec-WebSocket-Protocol"] == "v5.channel.k8s.io"
     return sock, wsstream.Conn(sock.makefile("rb"), sock.makefile("wb"))
