@@ -304,7 +304,8 @@ class KubeRuntimeManager:
         ports = [p for c in spec.get("containers") or () for p in c.get("ports") or () if p.get("hostPort")]
         return rt.SandboxConfig(md["name"], md["namespace"], md["uid"], attempt, hostname,
                                 host_network=bool(spec.get("hostNetwork")), dns=self.dns_config(pod),
-                                labels=dict(md.get("labels") or {}), port_mappings=ports)
+                                labels=dict(md.get("labels") or {}), port_mappings=ports,
+                                share_pid=bool(spec.get("shareProcessNamespace")))
 
     def dns_config(self, pod: dict) -> dict:
         """``dns.GetPodDNS``: ClusterFirst → the cluster DNS with the namespace's search path."""

@@ -94,6 +94,7 @@ class SandboxConfig:
     dns: dict = field(default_factory=dict)
     labels: dict = field(default_factory=dict)
     port_mappings: list = field(default_factory=list)
+    share_pid: bool = False          # ``shareProcessNamespace``: one PID namespace, the pause process its PID 1
 
 
 @dataclass
@@ -148,6 +149,9 @@ class Sandbox:
         self.state = SANDBOX_READY
         self.created_at = created_at
         self.files = Tree(name="etc-hosts")    # /etc/hosts, /etc/hostname, /etc/resolv.conf
+        # with a shared PID namespace: its counter (PID 1 is the pause process) and its containers
+        self.pids = [2]
+        self.pid_members: list[Container] = []
 
     @property
     def ip(self) -> str:
@@ -203,6 +207,13 @@ class Container:
         self._pids = target._pids
         self.pid_peers.append(target)
         target.pid_peers.append(self)
+
+    def join_pod_pid_namespace(self) -> None:
+        """``shareProcessNamespace: true``: every container of the pod in the sandbox's PID
+        namespace, whose PID 1 is the pause process — no container's main process is PID 1."""
+        self._pids = self.sandbox.pids
+        self.pid_peers = self.sandbox.pid_members       # the same list: containers joining later show up
+        self.sandbox.pid_members.append(self)
 
     def visible_processes(self) -> dict[int, "Process"]:
         """Every live process in this container's PID namespace, by PID."""
@@ -635,7 +646,10 @@ class Process:
         return pid
 
     def process_table(self) -> list[tuple[int, str]]:
-        return [(pid, " ".join(p.argv)) for pid, p in sorted(self.container.visible_processes().items())]
+        table = [(pid, " ".join(p.argv)) for pid, p in sorted(self.container.visible_processes().items())]
+        if self.container.sandbox.config.share_pid:
+            table.insert(0, (1, "/pause"))
+        return table
 
     def kill(self, pid: int, sig: str) -> bool:
         target = self.container.visible_processes().get(pid)
@@ -937,7 +951,9 @@ class ContainerRuntime:
                 pass
         c = Container(cid, sb, config, self.loop.now, fs)
         target = self.containers.get(config.target_container_id) if config.target_container_id else None
-        if target is not None and target.state == RUNNING:
+        if sb.config.share_pid:
+            c.join_pod_pid_namespace()
+        elif target is not None and target.state == RUNNING:
             c.share_pid_namespace(target)
         self.containers[cid] = c
         key = (sb.pod_uid, config.name)

@@ -2097,6 +2097,12 @@ def u_ps(sh: Shell, argv: list[str], io: IO) -> Generator:
     yield  # pragma: no cover
 
 
+def _applet(sh: Shell, name: str) -> str:
+    """How busybox names an applet in its messages: ``kill`` run on its own, ``sh: kill`` as the
+    shell's builtin."""
+    return name if sh.name() == name else f"{sh.name()}: {name}"
+
+
 def u_kill(sh: Shell, argv: list[str], io: IO) -> Generator:
     args = argv[1:]
     sig = "SIGTERM"
@@ -2113,11 +2119,11 @@ def u_kill(sh: Shell, argv: list[str], io: IO) -> Generator:
         try:
             pid = int(a)
         except ValueError:
-            io.err(f"{sh.name()}: kill: illegal number {a}\n" if sh.flavour == "busybox" else f"kill: {a}: arguments must be process or job IDs\n")
+            io.err(f"{_applet(sh, 'kill')}: illegal number {a}\n" if sh.flavour == "busybox" else f"kill: {a}: arguments must be process or job IDs\n")
             code = 1
             continue
         if not sh.proc.kill(pid, sig):
-            io.err(f"{sh.name()}: kill: can't kill pid {pid}: No such process\n" if sh.flavour == "busybox"
+            io.err(f"{_applet(sh, 'kill')}: can't kill pid {pid}: No such process\n" if sh.flavour == "busybox"
                    else f"kill: ({pid}) - No such process\n")
             code = 1
     return code
