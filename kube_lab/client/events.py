@@ -302,7 +302,7 @@ class SeriesEventRecorder:
                 if e.reason != "NotFound":
                     return None
         try:
-            return self.client.create("events", {k: v for k, v in ev.items()}, md["namespace"])
+            return self.client.create("events", ev, md["namespace"])     # (the API server copies it)
         except errors.StatusError:
             return None           # events are best effort
 

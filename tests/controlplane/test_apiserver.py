@@ -1,5 +1,4 @@
 """kube-apiserver semantics, exercised through the in-process API as components use it."""
-import copy
 
 import pytest
 
